@@ -1,0 +1,220 @@
+// EventShard: the durable record of every event whose id falls in this shard (id prefix mod
+// EVENT_SHARDS): envelope, intake time, status, reason and receipt. It is the inbox's owner:
+// it bounds pending events, enqueues them for the witnesses, and re-enqueues (alarm) those not
+// attested in time, ending them `rejected witness_timeout` after ATTEST_MAX_ATTEMPTS.
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
+import { getConfig, type Config } from "../lib/config";
+import { migrate, one } from "./sqlite";
+import { QueueBatcher } from "../queues/batcher";
+import type { WitnessInboxMessage } from "../queues/messages";
+import type { EventRecord, EventStatus, Receipt } from "../schemas/api";
+
+const MIGRATIONS = [
+  `CREATE TABLE events (
+     id TEXT PRIMARY KEY,
+     kind TEXT NOT NULL,
+     author TEXT NOT NULL,
+     envelope TEXT NOT NULL,
+     intake_at INTEGER NOT NULL,
+     status TEXT NOT NULL,
+     reason TEXT,
+     receipt TEXT,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     retry_at INTEGER NOT NULL
+   );
+   CREATE INDEX events_pending_retry ON events (retry_at) WHERE status = 'pending';`,
+];
+
+const STATUSES: EventStatus[] = ["pending", "attested", "applied", "failed", "rejected"];
+
+export type SubmitResult =
+  | { outcome: "known"; status: EventStatus }
+  | { outcome: "accepted" }
+  | { outcome: "refused"; code: "invalid_signature" | "stale_event" | "rate_limited" | "overloaded" };
+
+export interface SubmitInput {
+  id: string;
+  event: Record<string, unknown> & { kind: string; author: string };
+  intakeAt: number;
+  /** Verified at the edge; reported only if the id turns out to be new (check order, §4). */
+  signatureValid: boolean;
+  fresh: boolean;
+}
+
+export interface Verdict {
+  id: string;
+  status: "attested" | "rejected";
+  reason?: string;
+  receipt: Receipt;
+}
+
+type Row = {
+  id: string;
+  envelope: string;
+  status: string;
+  reason: string | null;
+  receipt: string | null;
+  intake_at: number;
+  attempts: number;
+};
+
+export class EventShard extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private readonly config: Config;
+  private readonly counts = new Map<EventStatus, number>();
+  private alarmAt: number | null = null;
+  private readonly inbox: QueueBatcher<WitnessInboxMessage>;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.config = getConfig(env);
+    this.inbox = new QueueBatcher(env.WITNESS_INBOX);
+    ctx.blockConcurrencyWhile(async () => {
+      migrate(this.sql, MIGRATIONS);
+      for (const s of STATUSES) this.counts.set(s, 0);
+      for (const r of this.sql.exec<{ status: EventStatus; n: number }>("SELECT status, COUNT(*) AS n FROM events GROUP BY status")) {
+        this.counts.set(r.status, r.n);
+      }
+      this.alarmAt = await ctx.storage.getAlarm();
+    });
+  }
+
+  // ---- RPC ----
+
+  async submit(input: SubmitInput): Promise<SubmitResult> {
+    const known = this.statusOf(input.id);
+    if (known) return { outcome: "known", status: known };
+    if (!input.signatureValid) return { outcome: "refused", code: "invalid_signature" };
+    if (!input.fresh) return { outcome: "refused", code: "stale_event" };
+    const { success } = await this.env.AUTHOR_LIMITER.limit({ key: input.event.author });
+
+    // Everything below is synchronous: the existence re-check, the bound and the insert form
+    // one step no other request can interleave with (the await above is the last one).
+    const raced = this.statusOf(input.id);
+    if (raced) return { outcome: "known", status: raced };
+    if (!success) return { outcome: "refused", code: "rate_limited" };
+    if (this.count("pending") >= this.pendingBound()) return { outcome: "refused", code: "overloaded" };
+
+    const retryAt = input.intakeAt + this.config.ATTEST_TIMEOUT_MS;
+    this.sql.exec(
+      `INSERT INTO events (id, kind, author, envelope, intake_at, status, attempts, retry_at)
+       VALUES (?, ?, ?, ?, ?, 'pending', 0, ?)`,
+      input.id,
+      input.event.kind,
+      input.event.author,
+      JSON.stringify(input.event),
+      input.intakeAt,
+      retryAt,
+    );
+    this.bump("pending", 1);
+    this.ensureAlarm(retryAt);
+    // Durable before the 202; if this send is lost, the alarm re-enqueues the event.
+    this.inbox
+      .send({ id: input.id, event: input.event, intakeAt: input.intakeAt, attempt: 0 })
+      .catch((err) => console.warn("witness-inbox send failed; alarm will re-enqueue", String(err)));
+    return { outcome: "accepted" };
+  }
+
+  async get(id: string): Promise<EventRecord | null> {
+    const row = one(this.sql.exec<Row>("SELECT * FROM events WHERE id = ?", id));
+    if (!row) return null;
+    const record: EventRecord = { id: row.id, event: JSON.parse(row.envelope), status: row.status as EventStatus };
+    if (row.reason !== null) record.reason = row.reason;
+    if (row.receipt !== null) record.receipt = JSON.parse(row.receipt);
+    return record;
+  }
+
+  /** Committee outcomes from the witness-inbox consumer. Only pending events change. */
+  async recordVerdicts(verdicts: Verdict[]): Promise<number> {
+    let changed = 0;
+    for (const v of verdicts) {
+      const cur = this.sql.exec(
+        "UPDATE events SET status = ?, reason = ?, receipt = ? WHERE id = ? AND status = 'pending'",
+        v.status,
+        v.reason ?? null,
+        JSON.stringify(v.receipt),
+        v.id,
+      );
+      if (cur.rowsWritten > 0) {
+        this.bump("pending", -1);
+        this.bump(v.status, 1);
+        changed++;
+      }
+    }
+    return changed;
+  }
+
+  /** Dead-letter resolution: what the witnesses never attested ends rejected, not pending. */
+  async timeOut(ids: string[]): Promise<number> {
+    let changed = 0;
+    for (const id of ids) changed += this.reject(id, "witness_timeout");
+    return changed;
+  }
+
+  async stats(): Promise<{ counts: Record<EventStatus, number>; pendingBound: number }> {
+    return { counts: Object.fromEntries(this.counts) as Record<EventStatus, number>, pendingBound: this.pendingBound() };
+  }
+
+  // ---- alarm: re-enqueue what has waited too long ----
+
+  override async alarm(): Promise<void> {
+    this.alarmAt = null;
+    const now = Date.now();
+    const due = this.sql
+      .exec<Row>(
+        "SELECT id, envelope, intake_at, attempts FROM events WHERE status = 'pending' AND retry_at <= ? ORDER BY retry_at LIMIT 500",
+        now,
+      )
+      .toArray();
+    const resend: WitnessInboxMessage[] = [];
+    for (const row of due) {
+      if (row.attempts >= this.config.ATTEST_MAX_ATTEMPTS) {
+        this.reject(row.id, "witness_timeout");
+        continue;
+      }
+      const attempt = row.attempts + 1;
+      this.sql.exec("UPDATE events SET attempts = ?, retry_at = ? WHERE id = ?", attempt, now + this.config.ATTEST_TIMEOUT_MS, row.id);
+      resend.push({ id: row.id, event: JSON.parse(row.envelope), intakeAt: row.intake_at, attempt });
+    }
+    const next = one(this.sql.exec<{ t: number | null }>("SELECT MIN(retry_at) AS t FROM events WHERE status = 'pending'"))?.t;
+    if (next !== null && next !== undefined) this.ensureAlarm(Math.max(next, now + 50));
+    // A failed send throws: the alarm is retried, and the rows above already moved forward
+    // only by one attempt, so nothing is lost and the bound still holds.
+    await Promise.all(resend.map((m) => this.inbox.send(m)));
+  }
+
+  // ---- helpers ----
+
+  private statusOf(id: string): EventStatus | undefined {
+    return one(this.sql.exec<{ status: EventStatus }>("SELECT status FROM events WHERE id = ?", id))?.status;
+  }
+
+  private reject(id: string, reason: string): number {
+    const cur = this.sql.exec("UPDATE events SET status = 'rejected', reason = ? WHERE id = ? AND status = 'pending'", reason, id);
+    if (cur.rowsWritten === 0) return 0;
+    this.bump("pending", -1);
+    this.bump("rejected", 1);
+    return 1;
+  }
+
+  /** Each shard holds an equal share of INBOX_MAX_PENDING, so the total never exceeds it. */
+  private pendingBound(): number {
+    return Math.max(1, Math.floor(this.config.INBOX_MAX_PENDING / this.config.EVENT_SHARDS));
+  }
+
+  private count(s: EventStatus): number {
+    return this.counts.get(s) ?? 0;
+  }
+
+  private bump(s: EventStatus, by: number): void {
+    this.counts.set(s, this.count(s) + by);
+  }
+
+  private ensureAlarm(at: number): void {
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    void this.ctx.storage.setAlarm(at);
+  }
+}

@@ -1,0 +1,117 @@
+// WitnessNode: one hosted witness. It generates its Ed25519 key on first use and keeps it in
+// its own SQLite; it validates events in batches and signs one attestation per event, ever:
+// a redelivered event gets the stored attestation back, never a second one.
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
+import { getConfig } from "../lib/config";
+import { generateEd25519, importEd25519Private, sign } from "../lib/crypto";
+import { didKeyFromPublicKey } from "../lib/did";
+import { toBase64Url } from "../lib/encoding";
+import { attestationPayload } from "../lib/committee";
+import { validateForAttestation } from "../witness/checks";
+import type { Attestation } from "../schemas/api";
+import { migrate, one } from "./sqlite";
+
+const MIGRATIONS = [
+  `CREATE TABLE identity (
+     singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+     did TEXT NOT NULL,
+     public_key BLOB NOT NULL,
+     pkcs8 BLOB NOT NULL
+   );
+   CREATE TABLE attestations (
+     event_id TEXT PRIMARY KEY,
+     verdict TEXT NOT NULL,
+     reason TEXT,
+     sig TEXT NOT NULL,
+     attested_at INTEGER NOT NULL
+   );`,
+];
+
+export interface AttestRequest {
+  id: string;
+  event: Record<string, unknown>;
+  intakeAt: number;
+}
+
+export class WitnessNode extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private did = "";
+  private publicKey = new Uint8Array();
+  private privateKey!: CryptoKey;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    ctx.blockConcurrencyWhile(async () => {
+      migrate(this.sql, MIGRATIONS);
+      let row = one(this.sql.exec<{ did: string; public_key: ArrayBuffer; pkcs8: ArrayBuffer }>("SELECT * FROM identity"));
+      if (!row) {
+        // Provisioning is idempotent: the key is made once and lives only in this DO.
+        const kp = await generateEd25519();
+        const did = didKeyFromPublicKey(kp.publicKey);
+        this.sql.exec("INSERT INTO identity (singleton, did, public_key, pkcs8) VALUES (1, ?, ?, ?)", did, kp.publicKey, kp.pkcs8);
+        row = { did, public_key: kp.publicKey.buffer as ArrayBuffer, pkcs8: kp.pkcs8.buffer as ArrayBuffer };
+      }
+      this.did = row.did;
+      this.publicKey = new Uint8Array(row.public_key);
+      this.privateKey = await importEd25519Private(new Uint8Array(row.pkcs8));
+    });
+  }
+
+  async identity(): Promise<{ did: string; publicKey: string }> {
+    return { did: this.did, publicKey: toBase64Url(this.publicKey) };
+  }
+
+  /** One attestation per request, in order. Validation and signing happen before any write. */
+  async attestBatch(requests: AttestRequest[]): Promise<Attestation[]> {
+    const skew = getConfig(this.env).CLOCK_SKEW_MS;
+    const fresh = await Promise.all(
+      requests.map(async (r) => {
+        if (this.stored(r.id)) return null;
+        const outcome = await validateForAttestation(r, skew, this.env);
+        const reason = outcome.verdict === "reject" ? outcome.reason : undefined;
+        const sig = toBase64Url(await sign(this.privateKey, attestationPayload(r.id, this.did, outcome.verdict, reason)));
+        return { verdict: outcome.verdict, reason, sig };
+      }),
+    );
+    // Synchronous from here: INSERT OR IGNORE keeps the first attestation if a concurrent
+    // batch (a redelivery) got there first, and we always answer with the stored one.
+    const now = Date.now();
+    return requests.map((r, i) => {
+      const a = fresh[i];
+      if (a) {
+        this.sql.exec(
+          "INSERT OR IGNORE INTO attestations (event_id, verdict, reason, sig, attested_at) VALUES (?, ?, ?, ?, ?)",
+          r.id,
+          a.verdict,
+          a.reason ?? null,
+          a.sig,
+          now,
+        );
+      }
+      return this.stored(r.id)!;
+    });
+  }
+
+  async attestationCount(): Promise<number> {
+    return one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM attestations"))!.n;
+  }
+
+  async attestationFor(eventId: string): Promise<Attestation | null> {
+    return this.stored(eventId) ?? null;
+  }
+
+  private stored(eventId: string): Attestation | undefined {
+    const row = one(
+      this.sql.exec<{ verdict: "accept" | "reject"; reason: string | null; sig: string }>(
+        "SELECT verdict, reason, sig FROM attestations WHERE event_id = ?",
+        eventId,
+      ),
+    );
+    if (!row) return undefined;
+    const a: Attestation = { witness: this.did, verdict: row.verdict, sig: row.sig };
+    if (row.reason !== null) a.reason = row.reason;
+    return a;
+  }
+}

@@ -1,0 +1,48 @@
+// Configuration from wrangler.toml [vars], validated once per isolate (not at every use).
+import { z } from "zod";
+
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const units = (def: string) => z.string().regex(/^\d+$/).default(def);
+
+export const ConfigSchema = z.object({
+  WITNESS_COUNT: int(7, 1),
+  COMMITTEE_SIZE: int(5, 1),
+  ACCOUNT_SHARDS: int(16, 1),
+  BLOCK_MAX_EVENTS: int(500, 1),
+  BLOCK_INTERVAL_MS: int(1000, 1),
+  EPOCH_MS: int(3_600_000, 1),
+  EPOCH_EMISSION: units("1000000000"),
+  STORAGE_NODES: int(5, 1),
+  REPLICATION_FACTOR: int(3, 1),
+  CHUNK_MAX_BYTES: int(1_048_576, 1),
+  STORAGE_QUOTA_BYTES: int(104_857_600, 1),
+  AUDIT_INTERVAL_MS: int(60_000, 1),
+  DHT_NODES: int(32, 1),
+  DHT_RECORD_TTL_MS: int(86_400_000, 1),
+  INDEX_SHARDS: int(8, 1),
+  AD_MARKET_SHARDS: int(4, 1),
+  AD_TOKEN_TTL_MS: int(120_000, 1),
+  AD_PUBLISHER_SHARE_BPS: int(7000).pipe(z.number().max(10_000)),
+  CREATOR_SHARE_BPS: int(7500).pipe(z.number().max(10_000)),
+  EVENT_MAX_BYTES: int(65_536, 256),
+  CLOCK_SKEW_MS: int(300_000, 1),
+  INBOX_MAX_PENDING: int(10_000, 1),
+  ECHONET_FAULTS: z.coerce.string().default("0"),
+  EVENT_SHARDS: int(16, 1),
+  ATTEST_TIMEOUT_MS: int(15_000, 100),
+  ATTEST_MAX_ATTEMPTS: int(3, 1),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+let cached: { source: object; config: Config } | undefined;
+
+export function getConfig(env: object): Config {
+  if (cached?.source === env) return cached.config;
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) throw new Error(`invalid configuration: ${z.prettifyError(parsed.error)}`);
+  cached = { source: env, config: parsed.data };
+  return parsed.data;
+}
+
+export const faultsEnabled = (config: Config) => config.ECHONET_FAULTS === "1";

@@ -1,0 +1,19 @@
+// Queue message types. Every message carries its idempotency key (the event id): a redelivery
+// or a replayed batch finds the effect already recorded and changes nothing.
+import { z } from "zod";
+import { named } from "../schemas/registry";
+import { Hex64 } from "../schemas/primitives";
+
+export const WitnessInboxMessage = named(
+  z.object({
+    id: Hex64,
+    /** The signed event exactly as accepted at intake (witnesses re-validate it). */
+    event: z.record(z.string(), z.unknown()),
+    /** Intake time in ms: witnesses judge freshness against it, never their own clock. */
+    intakeAt: z.number().int(),
+    attempt: z.number().int().min(0),
+  }),
+  "WitnessInboxMessage",
+  "witness-inbox (and its dead-letter queue): one recorded event awaiting attestation",
+);
+export type WitnessInboxMessage = z.infer<typeof WitnessInboxMessage>;

@@ -1,0 +1,149 @@
+// witness-inbox consumer: turns a batch of recorded events into committee verdicts.
+// Each witness gets one attestBatch call per queue batch (work arrives in batches, not one
+// call per event); each EventShard gets one recordVerdicts call. Witnesses store their
+// attestation per event and shards only move pending events, so redelivery changes nothing.
+import type { Env } from "../env";
+import { getConfig, faultsEnabled } from "../lib/config";
+import { quorumFor, selectCommittee } from "../lib/committee";
+import { getWitnessSet, witnessStub, type HostedWitness } from "../witness/registry";
+import { shardFor } from "../workers/shards";
+import type { Attestation } from "../schemas/api";
+import type { Verdict } from "../durable-objects/EventShard";
+import { WitnessInboxMessage } from "./messages";
+import type { FaultSettings } from "../schemas/api";
+
+type Msg = Message<unknown>;
+
+export async function consumeWitnessInbox(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const config = getConfig(env);
+  const faults: FaultSettings = faultsEnabled(config) ? await env.FAULTS.getByName("faults").get() : {};
+
+  // Validate every message; a malformed one can never succeed, so it is acked and dropped
+  // loudly rather than retried into the dead-letter queue.
+  const byId = new Map<string, { body: WitnessInboxMessage; messages: Msg[] }>();
+  for (const m of batch.messages) {
+    if (faults.witnessInboxFailRate && Math.random() < faults.witnessInboxFailRate) {
+      m.retry();
+      continue;
+    }
+    const parsed = WitnessInboxMessage.safeParse(m.body);
+    if (!parsed.success) {
+      console.error("witness-inbox: malformed message dropped", m.id);
+      m.ack();
+      continue;
+    }
+    const entry = byId.get(parsed.data.id);
+    if (entry) entry.messages.push(m);
+    else byId.set(parsed.data.id, { body: parsed.data, messages: [m] });
+  }
+  if (byId.size === 0) return;
+
+  const witnesses = await getWitnessSet(env);
+  const byDid = new Map(witnesses.map((w) => [w.did, w]));
+  const active = witnesses.filter((w) => w.status === "active").map((w) => w.did);
+
+  // Committee per event, then the work grouped per witness.
+  const committees = new Map<string, string[]>();
+  const work = new Map<HostedWitness, WitnessInboxMessage[]>();
+  await Promise.all(
+    [...byId.values()].map(async ({ body }) => {
+      const committee = await selectCommittee(body.id, active, config.COMMITTEE_SIZE);
+      committees.set(body.id, committee);
+      for (const did of committee) {
+        const w = byDid.get(did)!;
+        if (!work.has(w)) work.set(w, []);
+        work.get(w)!.push(body);
+      }
+    }),
+  );
+  const duplicated = faults.witnessInboxDuplicateRate ?? 0;
+
+  const attestations = new Map<string, Map<string, Attestation>>(); // eventId → witness → attestation
+  const failedWitnesses = new Set<string>();
+  await Promise.all(
+    [...work].map(async ([w, items]) => {
+      const requests = items.map(({ id, event, intakeAt }) => ({ id, event, intakeAt }));
+      try {
+        const stub = witnessStub(env, w.name);
+        const results = await stub.attestBatch(requests);
+        if (duplicated > 0 && Math.random() < duplicated) await stub.attestBatch(requests); // injected redelivery
+        results.forEach((a, i) => {
+          const id = items[i]!.id;
+          if (!attestations.has(id)) attestations.set(id, new Map());
+          attestations.get(id)!.set(w.did, a);
+        });
+      } catch (err) {
+        console.warn(`witness ${w.name} failed a batch`, String(err));
+        failedWitnesses.add(w.did);
+      }
+    }),
+  );
+
+  // Decide each event whose outcome is already certain; retry the rest.
+  const verdictsByShard = new Map<string, Verdict[]>();
+  const decided: string[] = [];
+  for (const { body } of byId.values()) {
+    const committee = committees.get(body.id)!;
+    const quorum = quorumFor(committee.length);
+    const got = attestations.get(body.id) ?? new Map<string, Attestation>();
+    const list = committee.flatMap((did) => (got.has(did) ? [got.get(did)!] : []));
+    const accepts = list.filter((a) => a.verdict === "accept").length;
+    const rejects = list.length - accepts;
+    let verdict: Verdict | undefined;
+    if (accepts >= quorum) {
+      verdict = { id: body.id, status: "attested", receipt: { committee, attestations: list, quorum } };
+    } else if (rejects > committee.length - quorum) {
+      const reasons = [...new Set(list.filter((a) => a.verdict === "reject").map((a) => a.reason ?? "rejected"))];
+      verdict = { id: body.id, status: "rejected", reason: reasons.join(","), receipt: { committee, attestations: list, quorum } };
+    }
+    if (!verdict) continue;
+    const shard = shardFor(body.id, config.EVENT_SHARDS);
+    if (!verdictsByShard.has(shard)) verdictsByShard.set(shard, []);
+    verdictsByShard.get(shard)!.push(verdict);
+    decided.push(body.id);
+  }
+
+  const failedShards = new Set<string>();
+  await Promise.all(
+    [...verdictsByShard].map(async ([shard, verdicts]) => {
+      try {
+        await env.EVENT_SHARD.getByName(shard).recordVerdicts(verdicts);
+      } catch (err) {
+        console.warn(`shard ${shard} failed to record verdicts`, String(err));
+        failedShards.add(shard);
+      }
+    }),
+  );
+
+  const done = new Set(decided.filter((id) => !failedShards.has(shardFor(id, config.EVENT_SHARDS))));
+  for (const [id, { messages }] of byId) {
+    for (const m of messages) (done.has(id) ? m.ack() : m.retry());
+  }
+}
+
+/** Dead letters: the witnesses never decided these; they end rejected, never pending forever. */
+export async function consumeWitnessInboxDlq(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const config = getConfig(env);
+  const byShard = new Map<string, { ids: string[]; messages: Msg[] }>();
+  for (const m of batch.messages) {
+    const parsed = WitnessInboxMessage.safeParse(m.body);
+    if (!parsed.success) {
+      m.ack();
+      continue;
+    }
+    const shard = shardFor(parsed.data.id, config.EVENT_SHARDS);
+    if (!byShard.has(shard)) byShard.set(shard, { ids: [], messages: [] });
+    byShard.get(shard)!.ids.push(parsed.data.id);
+    byShard.get(shard)!.messages.push(m);
+  }
+  await Promise.all(
+    [...byShard].map(async ([shard, { ids, messages }]) => {
+      try {
+        await env.EVENT_SHARD.getByName(shard).timeOut(ids);
+        messages.forEach((m) => m.ack());
+      } catch {
+        messages.forEach((m) => m.retry());
+      }
+    }),
+  );
+}

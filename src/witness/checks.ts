@@ -1,0 +1,48 @@
+// What a witness checks before it attests (DESIGN §4): a registry of checks per event kind.
+// Every kind gets the envelope checks; later capabilities register their kind checks here
+// (target exists, chunks stored, campaign exists, only the author deletes). Witnesses never
+// look at balances or reputation: those effects are decided deterministically at application.
+import { Event, EVENT_KINDS, type EventKind, type SignedEvent } from "../schemas/events";
+import { eventIdOf, isFresh, verifyEventSignature } from "../lib/events";
+import type { Env } from "../env";
+
+export interface CheckContext {
+  id: string;
+  event: SignedEvent;
+  intakeAt: number;
+  skewMs: number;
+  env: Env;
+}
+
+/** Returns a rejection reason (stable snake_case) or null when the check passes. */
+export type Check = (ctx: CheckContext) => Promise<string | null> | string | null;
+
+const envelopeChecks: Check[] = [
+  async ({ id, event }) => ((await eventIdOf(event)) === id ? null : "id_mismatch"),
+  async ({ event }) => ((await verifyEventSignature(event)) ? null : "invalid_signature"),
+  ({ event, intakeAt, skewMs }) => (isFresh(event.createdAt, intakeAt, skewMs) ? null : "stale_event"),
+];
+
+const kindChecks = new Map<EventKind, Check[]>(EVENT_KINDS.map((k) => [k, []]));
+
+/** Used by later capabilities to add the checks whose state they own. */
+export function registerCheck(kind: EventKind, check: Check): void {
+  kindChecks.get(kind)!.push(check);
+}
+
+export type ValidationOutcome = { verdict: "accept" } | { verdict: "reject"; reason: string };
+
+export async function validateForAttestation(
+  raw: { id: string; event: unknown; intakeAt: number },
+  skewMs: number,
+  env: Env,
+): Promise<ValidationOutcome> {
+  const parsed = Event.safeParse(raw.event);
+  if (!parsed.success) return { verdict: "reject", reason: "validation_failed" };
+  const ctx: CheckContext = { id: raw.id, event: parsed.data, intakeAt: raw.intakeAt, skewMs, env };
+  for (const check of [...envelopeChecks, ...(kindChecks.get(parsed.data.kind) ?? [])]) {
+    const reason = await check(ctx);
+    if (reason !== null) return { verdict: "reject", reason };
+  }
+  return { verdict: "accept" };
+}

@@ -1,0 +1,63 @@
+// Edge helpers shared by the routes: problem+json errors, zod → validation_failed, bounded
+// body reads, client identity and rate limits.
+import type { Context } from "hono";
+import type { z } from "zod";
+import { ApiError, problemResponse, validationError } from "../lib/errors";
+import type { Env } from "../env";
+
+export type AppContext = Context<{ Bindings: Env }>;
+
+export function parseOr400<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  throw validationError(
+    `${what} failed validation`,
+    r.error.issues.map((i) => ({ path: i.path.map(String).join(".") || "(root)", message: i.message })),
+  );
+}
+
+/** Reads at most `max` bytes; a longer body is a 413 without buffering the rest. */
+export async function readBodyLimited(req: Request, max: number): Promise<Uint8Array> {
+  const declared = Number(req.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > max) throw tooLarge(max);
+  if (!req.body) return new Uint8Array();
+  const reader = req.body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(max);
+    }
+    parts.push(value);
+  }
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.byteLength;
+  }
+  return out;
+}
+
+const tooLarge = (max: number) => new ApiError(413, "payload_too_large", `request body exceeds ${max} bytes`);
+
+export function parseJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
+  } catch (err) {
+    throw validationError("request body is not valid UTF-8 JSON", [{ path: "(root)", message: String((err as Error).message ?? err) }]);
+  }
+}
+
+export const clientIp = (c: AppContext): string => c.req.header("cf-connecting-ip") ?? "local";
+
+export function onError(err: Error, c: AppContext): Response {
+  if (err instanceof ApiError) return problemResponse(err);
+  // Never a stack trace to the client; the log keeps it.
+  console.error("unhandled error", c.req.method, c.req.path, err);
+  return problemResponse(new ApiError(500, "internal_error", "the request could not be completed"));
+}

@@ -1,0 +1,23 @@
+// Worker entry: the HTTP API, the queue consumers, and the Durable Object classes.
+import type { Env } from "../env";
+import { app } from "./app";
+import { consumeWitnessInbox, consumeWitnessInboxDlq } from "../queues/witness-inbox";
+
+export { EventShard } from "../durable-objects/EventShard";
+export { WitnessNode } from "../durable-objects/WitnessNode";
+export { FaultInjector } from "../durable-objects/FaultInjector";
+
+export default {
+  fetch: app.fetch,
+  async queue(batch, env) {
+    switch (batch.queue) {
+      case "witness-inbox":
+        return consumeWitnessInbox(batch, env);
+      case "witness-inbox-dlq":
+        return consumeWitnessInboxDlq(batch, env);
+      default:
+        console.error(`no consumer for queue ${batch.queue}; retrying`);
+        batch.retryAll();
+    }
+  },
+} satisfies ExportedHandler<Env>;
