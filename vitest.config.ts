@@ -3,13 +3,15 @@ import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 
 // Every test runs inside workerd with the real bindings of wrangler.toml (DOs, Queues, R2,
 // Rate Limiting), offline. Two projects: the default configuration, and an "overload" one
-// with a tiny inbox bound so that 503 overloaded and dead-lettering are reachable.
-const base = (bindings: Record<string, string>) =>
+// with a tiny inbox bound and a short attestation timeout, so that 503 overloaded and
+// witness timeouts are reachable quickly.
+const base = (bindings: Record<string, string>, miniflare: Record<string, unknown> = {}) =>
   cloudflareTest({
     wrangler: { configPath: "./wrangler.toml" },
     remoteBindings: false,
-    miniflare: { bindings: { ADMIN_TOKEN: "test-admin-token", ECHONET_FAULTS: "1", ...bindings } },
+    miniflare: { bindings: { ADMIN_TOKEN: "test-admin-token", ECHONET_FAULTS: "1", ...bindings }, ...miniflare },
   });
+
 
 export default defineConfig({
   test: {
@@ -17,10 +19,12 @@ export default defineConfig({
     hookTimeout: 60_000,
     projects: [
       {
+        extends: true,
         plugins: [base({})],
         test: { name: "api", include: ["test/**/*.test.ts"], exclude: ["test/overload/**"] },
       },
       {
+        extends: true,
         plugins: [base({ INBOX_MAX_PENDING: "16", ATTEST_TIMEOUT_MS: "2000", ATTEST_MAX_ATTEMPTS: "1" })],
         test: { name: "overload", include: ["test/overload/**/*.test.ts"] },
       },

@@ -17,7 +17,10 @@ export function signingBytes(event: EnvelopeLike): Uint8Array {
   return canonicalBytes(unsigned);
 }
 
-export const eventIdOf = (event: EnvelopeLike): Promise<string> => sha256Hex(signingBytes(event));
+/** Rejects (never throws synchronously) when the event is not I-JSON. */
+export async function eventIdOf(event: EnvelopeLike): Promise<string> {
+  return sha256Hex(signingBytes(event));
+}
 
 export async function verifyEventSignature(event: EnvelopeLike): Promise<boolean> {
   const publicKey = publicKeyFromDidKey(event.author);
@@ -28,7 +31,13 @@ export async function verifyEventSignature(event: EnvelopeLike): Promise<boolean
   } catch {
     return false;
   }
-  return verify(publicKey, sig, signingBytes(event));
+  let message: Uint8Array;
+  try {
+    message = signingBytes(event);
+  } catch {
+    return false;
+  }
+  return verify(publicKey, sig, message);
 }
 
 export async function signEvent<T extends EnvelopeLike>(event: Omit<T, "sig">, privateKey: CryptoKey): Promise<T & { sig: string }> {

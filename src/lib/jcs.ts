@@ -2,10 +2,18 @@
 // and finite numbers exactly as RFC 8785 requires; what it adds is key order (UTF-16 code
 // units, which is JavaScript's default string sort) and refusing values JSON cannot carry.
 
+// RFC 8785 takes I-JSON input (RFC 7493): strings must be well-formed Unicode.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function str(s: string): string {
+  if (LONE_SURROGATE.test(s)) throw new TypeError("JCS: string with a lone surrogate is not I-JSON");
+  return JSON.stringify(s);
+}
+
 export function canonicalize(value: unknown): string {
   switch (typeof value) {
     case "string":
-      return JSON.stringify(value);
+      return str(value);
     case "boolean":
       return value ? "true" : "false";
     case "number":
@@ -13,12 +21,13 @@ export function canonicalize(value: unknown): string {
       return JSON.stringify(value);
     case "object": {
       if (value === null) return "null";
-      if (Array.isArray(value)) return "[" + value.map(canonicalize).join(",") + "]";
+      // Array.from visits holes (as undefined, which is refused); .map would skip them and emit "[,1]".
+      if (Array.isArray(value)) return "[" + Array.from(value, (v) => canonicalize(v)).join(",") + "]";
       const obj = value as Record<string, unknown>;
       const keys = Object.keys(obj)
         .filter((k) => obj[k] !== undefined)
         .sort();
-      return "{" + keys.map((k) => JSON.stringify(k) + ":" + canonicalize(obj[k])).join(",") + "}";
+      return "{" + keys.map((k) => str(k) + ":" + canonicalize(obj[k])).join(",") + "}";
     }
     default:
       throw new TypeError(`JCS: cannot canonicalize ${typeof value}`);

@@ -9,7 +9,7 @@ export { FaultInjector } from "../durable-objects/FaultInjector";
 
 export default {
   fetch: app.fetch,
-  async queue(batch, env) {
+  async queue(batch, env, _ctx) {
     switch (batch.queue) {
       case "witness-inbox":
         return consumeWitnessInbox(batch, env);

@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import type { Env } from "../../env";
 import { getConfig } from "../../lib/config";
-import { ApiError } from "../../lib/errors";
+import { ApiError, validationError } from "../../lib/errors";
 import { eventIdOf, isFresh, verifyEventSignature } from "../../lib/events";
 import { Event } from "../../schemas/events";
 import { EventIdParam } from "../../schemas/api";
@@ -20,7 +20,10 @@ events.post("/", async (c) => {
   // computed here but reported by the shard only once it knows the id is new.
   const raw = await readBodyLimited(c.req.raw, config.EVENT_MAX_BYTES);
   const event = parseOr400(Event, parseJson(raw), "event");
-  const id = await eventIdOf(event);
+  const id = await eventIdOf(event).catch((err: Error) => {
+    // JSON.parse admits what RFC 8785 refuses (lone surrogates, 1e400 → Infinity).
+    throw validationError("event is not I-JSON and cannot be canonicalized", [{ path: "(root)", message: err.message }]);
+  });
   const intakeAt = Date.now();
   const signatureValid = await verifyEventSignature(event);
   const fresh = isFresh(event.createdAt, intakeAt, config.CLOCK_SKEW_MS);
