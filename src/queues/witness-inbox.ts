@@ -26,6 +26,10 @@ export async function consumeWitnessInbox(batch: MessageBatch<unknown>, env: Env
       m.retry();
       continue;
     }
+    if (faults.witnessInboxDropRate && Math.random() < faults.witnessInboxDropRate) {
+      m.ack(); // injected loss: only the EventShard alarm can recover this event
+      continue;
+    }
     const parsed = WitnessInboxMessage.safeParse(m.body);
     if (!parsed.success) {
       console.error("witness-inbox: malformed message dropped", m.id);

@@ -83,10 +83,11 @@ export const NetworkStatus = named(
 export const FaultSettings = named(
   z.strictObject({
     witnessInboxFailRate: z.number().min(0).max(1).optional(),
+    witnessInboxDropRate: z.number().min(0).max(1).optional(),
     witnessInboxDuplicateRate: z.number().min(0).max(1).optional(),
   }),
   "FaultSettings",
-  "Fault injection (only when ECHONET_FAULTS=1): share of witness-inbox deliveries to fail or to duplicate.",
+  "Fault injection (only when ECHONET_FAULTS=1): share of witness-inbox deliveries to fail (retried), drop (acked unprocessed: a lost message) or duplicate.",
 );
 export type FaultSettings = z.infer<typeof FaultSettings>;
 

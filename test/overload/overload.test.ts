@@ -38,3 +38,17 @@ describe("inbox bound and witness timeouts", () => {
     await waitForStatus(fresh.body.id, ["attested"]);
   });
 });
+
+describe("lost inbox messages", () => {
+  it("an event whose inbox message is lost is re-enqueued by the shard alarm and attested", async () => {
+    expect((await setFaults({ witnessInboxDropRate: 1 })).status).toBe(200);
+    const r = await submit(await post(await newIdentity(), "lost and found"), freshIp());
+    expect(r.status).toBe(202);
+    // The only delivery is dropped; the event stays pending until the alarm re-enqueues it.
+    await new Promise((res) => setTimeout(res, 1500));
+    expect((await api("GET", `/v1/events/${r.body.id}`)).body.status).toBe("pending");
+    await setFaults({});
+    const done = await waitForStatus(r.body.id, ["attested"], 15_000);
+    expect(done.body.receipt.attestations).toHaveLength(5);
+  });
+});
