@@ -3,11 +3,19 @@ import type { EventShard } from "./durable-objects/EventShard";
 import type { WitnessNode } from "./durable-objects/WitnessNode";
 import type { FaultInjector } from "./durable-objects/FaultInjector";
 import type { WitnessInboxMessage } from "./queues/messages";
+import type { Sequencer } from "./durable-objects/Sequencer";
+import type { AccountShard } from "./durable-objects/AccountShard";
+import type { ContractInstance } from "./durable-objects/ContractInstance";
+import type { SystemIssuer } from "./durable-objects/SystemIssuer";
 
 export interface Env {
   EVENT_SHARD: DurableObjectNamespace<EventShard>;
   WITNESS_NODE: DurableObjectNamespace<WitnessNode>;
   FAULTS: DurableObjectNamespace<FaultInjector>;
+  SEQUENCER: DurableObjectNamespace<Sequencer>;
+  ACCOUNT_SHARD: DurableObjectNamespace<AccountShard>;
+  CONTRACT_INSTANCE: DurableObjectNamespace<ContractInstance>;
+  SYSTEM_ISSUER: DurableObjectNamespace<SystemIssuer>;
   WITNESS_INBOX: Queue<WitnessInboxMessage>;
   WITNESS_INBOX_DLQ: Queue<WitnessInboxMessage>;
   CHUNKS: R2Bucket;

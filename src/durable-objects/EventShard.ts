@@ -9,6 +9,7 @@ import { migrate, one } from "./sqlite";
 import { QueueBatcher } from "../queues/batcher";
 import type { WitnessInboxMessage } from "../queues/messages";
 import type { EventRecord, EventStatus, Receipt } from "../schemas/api";
+import { SEQUENCER } from "../workers/shards";
 
 const MIGRATIONS = [
   `CREATE TABLE events (
@@ -24,7 +25,13 @@ const MIGRATIONS = [
      retry_at INTEGER NOT NULL
    );
    CREATE INDEX events_pending_retry ON events (retry_at) WHERE status = 'pending';`,
+  // v2 (ledger): attested events are forwarded to the Sequencer exactly once (outbox).
+  `ALTER TABLE events ADD COLUMN forwarded INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX events_unforwarded ON events (id) WHERE status = 'attested' AND forwarded = 0;`,
 ];
+
+const FORWARD_BATCH = 500;
+const FORWARD_RETRY_MS = 1000;
 
 const STATUSES: EventStatus[] = ["pending", "attested", "applied", "failed", "rejected"];
 
@@ -117,6 +124,31 @@ export class EventShard extends DurableObject<Env> {
     return { outcome: "accepted" };
   }
 
+  /**
+   * A system event from the SystemIssuer: recorded like any event, but not subject to the
+   * per-author limit or the inbox bound (the issuer is the deployment itself).
+   */
+  async submitSystem(id: string, event: Record<string, unknown> & { kind: string; author: string }): Promise<EventStatus> {
+    const known = this.statusOf(id);
+    if (known) return known;
+    const intakeAt = Date.now();
+    const retryAt = intakeAt + this.config.ATTEST_TIMEOUT_MS;
+    this.sql.exec(
+      `INSERT INTO events (id, kind, author, envelope, intake_at, status, attempts, retry_at)
+       VALUES (?, ?, ?, ?, ?, 'pending', 0, ?)`,
+      id,
+      event.kind,
+      event.author,
+      JSON.stringify(event),
+      intakeAt,
+      retryAt,
+    );
+    this.bump("pending", 1);
+    this.ensureAlarm(retryAt);
+    await this.inbox.send({ id, event, intakeAt, attempt: 0 }).catch((err) => console.warn("witness-inbox send failed; alarm will re-enqueue", String(err)));
+    return "pending";
+  }
+
   async get(id: string): Promise<EventRecord | null> {
     const row = one(this.sql.exec<Row>("SELECT * FROM events WHERE id = ?", id));
     if (!row) return null;
@@ -126,7 +158,10 @@ export class EventShard extends DurableObject<Env> {
     return record;
   }
 
-  /** Committee outcomes from the witness-inbox consumer. Only pending events change. */
+  /**
+   * Committee outcomes from the witness-inbox consumer. Only pending events change; newly
+   * attested ones are then forwarded to the Sequencer (retried by the alarm if that fails).
+   */
   async recordVerdicts(verdicts: Verdict[]): Promise<number> {
     let changed = 0;
     for (const v of verdicts) {
@@ -142,6 +177,22 @@ export class EventShard extends DurableObject<Env> {
         this.bump(v.status, 1);
         changed++;
       }
+    }
+    await this.forward();
+    return changed;
+  }
+
+  /** Final outcomes from the block executor, once every shard has applied the block. */
+  async markFinal(results: { id: string; status: "applied" | "failed"; reason?: string; sequence: number; block: number }[]): Promise<number> {
+    let changed = 0;
+    for (const r of results) {
+      const row = one(this.sql.exec<{ receipt: string | null }>("SELECT receipt FROM events WHERE id = ? AND status = 'attested'", r.id));
+      if (!row) continue;
+      const receipt = { ...(row.receipt ? JSON.parse(row.receipt) : {}), sequence: r.sequence, block: r.block };
+      this.sql.exec("UPDATE events SET status = ?, reason = ?, receipt = ?, forwarded = 1 WHERE id = ?", r.status, r.reason ?? null, JSON.stringify(receipt), r.id);
+      this.bump("attested", -1);
+      this.bump(r.status, 1);
+      changed++;
     }
     return changed;
   }
@@ -183,6 +234,24 @@ export class EventShard extends DurableObject<Env> {
     // A failed send throws: the alarm is retried, and the rows above already moved forward
     // only by one attempt, so nothing is lost and the bound still holds.
     await Promise.all(resend.map((m) => this.inbox.send(m)));
+    await this.forward();
+  }
+
+  /** Outbox to the Sequencer: attested, not yet forwarded. Append is idempotent by id. */
+  private async forward(): Promise<void> {
+    const rows = this.sql
+      .exec<{ id: string; envelope: string }>("SELECT id, envelope FROM events WHERE status = 'attested' AND forwarded = 0 LIMIT ?", FORWARD_BATCH)
+      .toArray();
+    if (rows.length === 0) return;
+    try {
+      await this.env.SEQUENCER.getByName(SEQUENCER).append(rows.map((r) => ({ id: r.id, event: JSON.parse(r.envelope) })));
+    } catch (err) {
+      console.warn("forward to sequencer failed; alarm will retry", String(err));
+      this.ensureAlarm(Date.now() + FORWARD_RETRY_MS);
+      return;
+    }
+    for (const r of rows) this.sql.exec("UPDATE events SET forwarded = 1 WHERE id = ? AND status = 'attested'", r.id);
+    if (rows.length === FORWARD_BATCH) this.ensureAlarm(Date.now());
   }
 
   // ---- helpers ----

@@ -70,8 +70,8 @@ export const Health = named(z.object({ ok: z.boolean(), time: IsoTime }), "Healt
 export const NetworkStatus = named(
   z.object({
     time: IsoTime,
-    settledHeight: z.number().int().nullable(),
-    latestHeight: z.number().int().nullable(),
+    settledHeight: z.number().int(),
+    latestHeight: z.number().int(),
     events: z.record(EventStatus, z.number().int()),
     inbox: z.object({ pending: z.number().int(), max: z.number().int() }),
     queues: z.record(z.string(), z.object({ lag: z.number().int() })),
@@ -92,3 +92,58 @@ export const FaultSettings = named(
 export type FaultSettings = z.infer<typeof FaultSettings>;
 
 export const EventIdParam = z.strictObject({ id: Hex64 });
+
+// ---- Ledger ----
+
+const Units = z.string().regex(/^\d+$/).describe("ECHO base units as a decimal string");
+const HeightString = z.string().regex(/^(0|[1-9][0-9]{0,15})$/, "expected a block height (non-negative integer)").transform(Number);
+
+export const HeightQuery = z.strictObject({ at: HeightString.optional() });
+export const HeightParam = z.strictObject({ height: HeightString });
+export const DidParam = z.strictObject({ did: Did });
+export const InstanceParam = z.strictObject({ instance: Hex64 });
+
+export const BlockView = named(
+  z.object({ height: z.number().int(), hash: Hex64, prevHash: Hex64, createdAt: IsoTime, events: z.array(Hex64) }),
+  "Block",
+  "hash = hex sha256(JCS({height, prevHash, createdAt, events})); genesis is height 0 with prevHash = 64 zeros",
+);
+
+export const AccountView = named(
+  z.object({ did: Did, balance: Units, escrowed: Units, reputation: z.number().int(), height: z.number().int() }),
+  "Account",
+  "An account as of a settled height (unknown accounts read as zero)",
+);
+
+export const SupplyView = named(
+  z.object({ minted: Units, burned: Units, circulating: Units, escrowed: Units, inFlight: Units, height: z.number().int() }),
+  "Supply",
+  "minted − burned = circulating + escrowed + inFlight, at one height",
+);
+
+export const AdminMint = named(z.strictObject({ to: Did, amount: z.string().regex(/^[1-9][0-9]{0,29}$/) }), "AdminMint");
+export const AdminReputation = named(z.strictObject({ did: Did, score: z.number().int().min(0).max(100) }), "AdminReputation");
+
+export const ContractCatalog = named(
+  z.object({
+    contracts: z.array(
+      z.object({
+        name: z.string(),
+        versions: z.array(z.object({ version: z.number().int(), methods: z.array(z.object({ method: z.string(), creates: z.boolean(), description: z.string() })) })),
+      }),
+    ),
+  }),
+  "ContractCatalog",
+);
+
+export const ContractInstanceView = named(
+  z.object({
+    instance: Hex64,
+    contract: z.string(),
+    version: z.number().int(),
+    state: z.record(z.string(), z.unknown()),
+    updatedAt: z.number().int().describe("height of the block that last changed the instance"),
+    height: z.number().int().describe("settled height the state is read at"),
+  }),
+  "ContractInstance",
+);

@@ -119,3 +119,28 @@ export const Event = named(
 );
 export type SignedEvent = z.infer<typeof Event>;
 export type UnsignedEvent = Omit<SignedEvent, "sig">;
+
+// ---- System events: created only by the deployment, signed by its system key, never
+// accepted at POST /v1/events. `key` makes each idempotent: one key, one event.
+const SysKey = z.string().regex(/^[A-Za-z0-9:._-]{1,128}$/, "expected an idempotency key of 1-128 characters");
+
+export const SysMintBody = named(z.strictObject({ to: Did, amount: Amount, key: SysKey }), "SysMintBody");
+export const SysReputationBody = named(
+  z.strictObject({ did: Did, score: z.number().int().min(0).max(100), key: SysKey }),
+  "SysReputationBody",
+);
+
+export const SYSTEM_KINDS = ["sys.mint", "sys.reputation"] as const;
+export type SystemKind = (typeof SYSTEM_KINDS)[number];
+
+export const SystemEvent = named(
+  z.discriminatedUnion("kind", [envelope("sys.mint", SysMintBody), envelope("sys.reputation", SysReputationBody)]),
+  "SystemEvent",
+  "An event created by the deployment itself (author = its system did:key), ordered like every other event.",
+);
+export type SignedSystemEvent = z.infer<typeof SystemEvent>;
+
+/** What witnesses and the block executor accept: user events and system events. */
+export const AnyEvent = z.union([Event, SystemEvent]);
+export type AnySignedEvent = SignedEvent | SignedSystemEvent;
+export type AnyKind = EventKind | SystemKind;

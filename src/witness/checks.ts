@@ -2,13 +2,15 @@
 // Every kind gets the envelope checks; later capabilities register their kind checks here
 // (target exists, chunks stored, campaign exists, only the author deletes). Witnesses never
 // look at balances or reputation: those effects are decided deterministically at application.
-import { Event, EVENT_KINDS, type EventKind, type SignedEvent } from "../schemas/events";
+import { AnyEvent, EVENT_KINDS, SYSTEM_KINDS, type AnyKind, type AnySignedEvent } from "../schemas/events";
+import { checkContractCall } from "../ledger/contracts";
+import { getSystemDid } from "./registry";
 import { eventIdOf, isFresh, verifyEventSignature } from "../lib/events";
 import type { Env } from "../env";
 
 export interface CheckContext {
   id: string;
-  event: SignedEvent;
+  event: AnySignedEvent;
   intakeAt: number;
   skewMs: number;
   env: Env;
@@ -23,12 +25,21 @@ const envelopeChecks: Check[] = [
   ({ event, intakeAt, skewMs }) => (isFresh(event.createdAt, intakeAt, skewMs) ? null : "stale_event"),
 ];
 
-const kindChecks = new Map<EventKind, Check[]>(EVENT_KINDS.map((k) => [k, []]));
+const kindChecks = new Map<AnyKind, Check[]>([...EVENT_KINDS, ...SYSTEM_KINDS].map((k) => [k, []]));
 
 /** Used by later capabilities to add the checks whose state they own. */
-export function registerCheck(kind: EventKind, check: Check): void {
+export function registerCheck(kind: AnyKind, check: Check): void {
   kindChecks.get(kind)!.push(check);
 }
+
+// System events are valid only when signed by the deployment's system key.
+const bySystem: Check = async ({ event, env }) => (event.author === (await getSystemDid(env)) ? null : "not_system_author");
+for (const k of SYSTEM_KINDS) registerCheck(k, bySystem);
+
+// Native contracts: the contract, version and method exist and the args fit the method.
+// Whether the instance exists is decided at application (it may be created earlier in the
+// same block).
+registerCheck("contract.call", ({ event }) => (event.kind === "contract.call" ? checkContractCall(event.body) : null));
 
 export type ValidationOutcome = { verdict: "accept" } | { verdict: "reject"; reason: string };
 
@@ -37,7 +48,7 @@ export async function validateForAttestation(
   skewMs: number,
   env: Env,
 ): Promise<ValidationOutcome> {
-  const parsed = Event.safeParse(raw.event);
+  const parsed = AnyEvent.safeParse(raw.event);
   if (!parsed.success) return { verdict: "reject", reason: "validation_failed" };
   const ctx: CheckContext = { id: raw.id, event: parsed.data, intakeAt: raw.intakeAt, skewMs, env };
   for (const check of [...envelopeChecks, ...(kindChecks.get(parsed.data.kind) ?? [])]) {

@@ -4,6 +4,7 @@ import type { Env } from "../env";
 import { getConfig } from "../lib/config";
 import { quorumFor } from "../lib/committee";
 import type { WitnessInfo } from "../schemas/api";
+import { SYSTEM_ISSUER } from "../workers/shards";
 
 export interface HostedWitness extends WitnessInfo {
   name: string;
@@ -30,6 +31,17 @@ export function getWitnessSet(env: Env): Promise<readonly HostedWitness[]> {
     if (cache?.witnesses === witnesses) cache = undefined;
   });
   return witnesses;
+}
+
+let systemDid: Promise<string> | undefined;
+
+/** The deployment's system did:key (author of every sys.* event); it never changes. */
+export function getSystemDid(env: Env): Promise<string> {
+  systemDid ??= env.SYSTEM_ISSUER.getByName(SYSTEM_ISSUER)
+    .identity()
+    .then((i) => i.did);
+  systemDid.catch(() => (systemDid = undefined));
+  return systemDid;
 }
 
 export async function witnessList(env: Env) {

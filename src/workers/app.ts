@@ -7,6 +7,7 @@ import { events } from "./routes/events";
 import { network } from "./routes/network";
 import { admin } from "./routes/admin";
 import { pages } from "./routes/pages";
+import { ledger } from "./routes/ledger";
 
 export const app = new Hono<{ Bindings: Env }>();
 
@@ -28,6 +29,7 @@ app.use("/v1/*", async (c, next) => {
 app.route("/v1/events", events);
 app.route("/v1/admin", admin);
 app.route("/v1", network);
+app.route("/v1", ledger);
 app.route("/", pages);
 
 app.notFound((c) => problemResponse(new ApiError(404, "not_found", `no route ${c.req.method} ${c.req.path}`)));

@@ -6,6 +6,10 @@ import { consumeWitnessInbox, consumeWitnessInboxDlq } from "../queues/witness-i
 export { EventShard } from "../durable-objects/EventShard";
 export { WitnessNode } from "../durable-objects/WitnessNode";
 export { FaultInjector } from "../durable-objects/FaultInjector";
+export { Sequencer } from "../durable-objects/Sequencer";
+export { AccountShard } from "../durable-objects/AccountShard";
+export { ContractInstance } from "../durable-objects/ContractInstance";
+export { SystemIssuer } from "../durable-objects/SystemIssuer";
 
 export default {
   fetch: app.fetch,

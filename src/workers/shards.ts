@@ -1,4 +1,5 @@
 // Which DO instance owns what. Routes never build DO names by hand.
+import { sha256HexSync } from "../lib/hash";
 
 /** EventShard instance for an event id (ids are uniform hashes, so the prefix spreads evenly). */
 export function shardFor(eventId: string, shards: number): string {
@@ -6,3 +7,13 @@ export function shardFor(eventId: string, shards: number): string {
 }
 
 export const allEventShards = (shards: number): string[] => Array.from({ length: shards }, (_, i) => `events-${i}`);
+
+/** AccountShard instance for a DID: by hash of the DID (DESIGN §4). */
+export function accountShardFor(did: string, shards: number): string {
+  return `accounts-${parseInt(sha256HexSync(did).slice(0, 8), 16) % shards}`;
+}
+
+export const allAccountShards = (shards: number): string[] => Array.from({ length: shards }, (_, i) => `accounts-${i}`);
+
+export const SEQUENCER = "sequencer";
+export const SYSTEM_ISSUER = "system";

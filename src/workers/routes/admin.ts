@@ -3,7 +3,8 @@ import { Hono, type MiddlewareHandler } from "hono";
 import type { Env } from "../../env";
 import { faultsEnabled, getConfig } from "../../lib/config";
 import { ApiError } from "../../lib/errors";
-import { FaultSettings } from "../../schemas/api";
+import { AdminMint, AdminReputation, FaultSettings } from "../../schemas/api";
+import { SYSTEM_ISSUER } from "../shards";
 import { parseJson, parseOr400, readBodyLimited } from "../http";
 
 export const admin = new Hono<{ Bindings: Env }>();
@@ -33,4 +34,33 @@ admin.get("/faults", faultsOn, requireAdmin, async (c) => c.json(await c.env.FAU
 admin.post("/faults", faultsOn, requireAdmin, async (c) => {
   const settings = parseOr400(FaultSettings, parseJson(await readBodyLimited(c.req.raw, 4096)), "fault settings");
   return c.json(await c.env.FAULTS.getByName("faults").set(settings));
+});
+
+// System events: the admin asks, the deployment signs (sys.mint, sys.reputation). An
+// `Idempotency-Key` header makes a retried call issue the same event; without one, every
+// call is a new event.
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9:._-]{1,100}$/;
+
+function idempotencyKey(header: string | undefined): string {
+  if (header === undefined) return crypto.randomUUID();
+  if (!IDEMPOTENCY_KEY.test(header)) {
+    throw new ApiError(400, "validation_failed", "Idempotency-Key must be 1-100 characters of [A-Za-z0-9:._-]", {
+      errors: [{ path: "Idempotency-Key", message: "invalid idempotency key" }],
+    });
+  }
+  return `admin:${header}`;
+}
+
+admin.post("/mint", requireAdmin, async (c) => {
+  const { to, amount } = parseOr400(AdminMint, parseJson(await readBodyLimited(c.req.raw, 4096)), "mint");
+  const key = idempotencyKey(c.req.header("idempotency-key"));
+  const { id } = await c.env.SYSTEM_ISSUER.getByName(SYSTEM_ISSUER).issue("sys.mint", { to, amount, key });
+  return c.json({ id, status: "pending" }, 202);
+});
+
+admin.post("/reputation", requireAdmin, async (c) => {
+  const { did, score } = parseOr400(AdminReputation, parseJson(await readBodyLimited(c.req.raw, 4096)), "reputation");
+  const key = idempotencyKey(c.req.header("idempotency-key"));
+  const { id } = await c.env.SYSTEM_ISSUER.getByName(SYSTEM_ISSUER).issue("sys.reputation", { did, score, key });
+  return c.json({ id, status: "pending" }, 202);
 });

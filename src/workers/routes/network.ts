@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import type { Env } from "../../env";
 import { getConfig } from "../../lib/config";
 import { witnessList } from "../../witness/registry";
-import { allEventShards } from "../shards";
+import { allEventShards, SEQUENCER } from "../shards";
 import type { EventStatus } from "../../schemas/api";
 
 export const network = new Hono<{ Bindings: Env }>();
@@ -14,17 +14,21 @@ network.get("/health", (c) => c.json({ ok: true, time: new Date().toISOString() 
 
 network.get("/status", async (c) => {
   const config = getConfig(c.env);
-  const stats = await Promise.all(allEventShards(config.EVENT_SHARDS).map((s) => c.env.EVENT_SHARD.getByName(s).stats()));
+  const [stats, chain] = await Promise.all([
+    Promise.all(allEventShards(config.EVENT_SHARDS).map((s) => c.env.EVENT_SHARD.getByName(s).stats())),
+    c.env.SEQUENCER.getByName(SEQUENCER).stats(),
+  ]);
   const events: Record<EventStatus, number> = { pending: 0, attested: 0, applied: 0, failed: 0, rejected: 0 };
   for (const s of stats) for (const [k, n] of Object.entries(s.counts)) events[k as EventStatus] += n;
   return c.json({
     time: new Date().toISOString(),
-    settledHeight: null,
-    latestHeight: null,
+    settledHeight: chain.settledHeight,
+    latestHeight: chain.latestHeight,
     events,
     inbox: { pending: events.pending, max: config.INBOX_MAX_PENDING },
     // The Queue binding cannot report its backlog; pending events are the witness-inbox lag.
-    queues: { "witness-inbox": { lag: events.pending } },
-    shards: { events: config.EVENT_SHARDS, witnesses: config.WITNESS_COUNT },
+    // Attested events not yet in an applied block are the ledger's lag.
+    queues: { "witness-inbox": { lag: events.pending }, sequencer: { lag: events.attested } },
+    shards: { events: config.EVENT_SHARDS, witnesses: config.WITNESS_COUNT, accounts: config.ACCOUNT_SHARDS },
   });
 });
