@@ -32,6 +32,7 @@ const MIGRATIONS = [
 
 const FORWARD_BATCH = 500;
 const FORWARD_RETRY_MS = 1000;
+const SAFETY_MS = 5000;
 
 const STATUSES: EventStatus[] = ["pending", "attested", "applied", "failed", "rejected"];
 
@@ -85,6 +86,13 @@ export class EventShard extends DurableObject<Env> {
         this.counts.set(r.status, r.n);
       }
       this.alarmAt = await ctx.storage.getAlarm();
+      // After a reset mid-alarm, make sure the outstanding work still has an alarm.
+      const due = one(
+        this.sql.exec<{ t: number | null }>(
+          "SELECT MIN(t) AS t FROM (SELECT MIN(retry_at) AS t FROM events WHERE status = 'pending' UNION ALL SELECT 0 AS t FROM (SELECT 1 FROM events WHERE status = 'attested' AND forwarded = 0 LIMIT 1))",
+        ),
+      )?.t;
+      if (due !== null && due !== undefined) this.ensureAlarm(Math.max(due, Date.now()));
     });
   }
 
@@ -211,8 +219,10 @@ export class EventShard extends DurableObject<Env> {
   // ---- alarm: re-enqueue what has waited too long ----
 
   override async alarm(): Promise<void> {
-    this.alarmAt = null;
     const now = Date.now();
+    // A safety net first: if this run dies (reset, eviction), this alarm resumes the work.
+    this.alarmAt = now + SAFETY_MS;
+    await this.ctx.storage.setAlarm(this.alarmAt);
     const due = this.sql
       .exec<Row>(
         "SELECT id, envelope, intake_at, attempts FROM events WHERE status = 'pending' AND retry_at <= ? ORDER BY retry_at LIMIT 500",
@@ -229,12 +239,17 @@ export class EventShard extends DurableObject<Env> {
       this.sql.exec("UPDATE events SET attempts = ?, retry_at = ? WHERE id = ?", attempt, now + this.config.ATTEST_TIMEOUT_MS, row.id);
       resend.push({ id: row.id, event: JSON.parse(row.envelope), intakeAt: row.intake_at, attempt });
     }
-    const next = one(this.sql.exec<{ t: number | null }>("SELECT MIN(retry_at) AS t FROM events WHERE status = 'pending'"))?.t;
-    if (next !== null && next !== undefined) this.ensureAlarm(Math.max(next, now + 50));
-    // A failed send throws: the alarm is retried, and the rows above already moved forward
-    // only by one attempt, so nothing is lost and the bound still holds.
+    // A failed send throws: the safety alarm retries, and the rows above moved forward by
+    // one attempt only, so nothing is lost and the bound still holds.
     await Promise.all(resend.map((m) => this.inbox.send(m)));
     await this.forward();
+    await this.ctx.storage.deleteAlarm();
+    this.alarmAt = null;
+    const next = one(this.sql.exec<{ t: number | null }>("SELECT MIN(retry_at) AS t FROM events WHERE status = 'pending'"))?.t;
+    if (next !== null && next !== undefined) this.ensureAlarm(Math.max(next, Date.now() + 50));
+    if (this.sql.exec("SELECT 1 FROM events WHERE status = 'attested' AND forwarded = 0 LIMIT 1").toArray().length > 0) {
+      this.ensureAlarm(Date.now() + FORWARD_RETRY_MS);
+    }
   }
 
   /** Outbox to the Sequencer: attested, not yet forwarded. Append is idempotent by id. */

@@ -51,6 +51,7 @@ const MIGRATIONS = [
 ];
 
 const RETRY_MS = 500;
+const SAFETY_MS = 5000;
 
 export interface AppendItem {
   id: string;
@@ -151,6 +152,8 @@ export class Sequencer extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     const now = Date.now();
+    // A safety net first: if this run dies (reset, eviction), this alarm resumes the work.
+    await this.ctx.storage.setAlarm(now + SAFETY_MS);
     if (this.unblocked > 0 && this.firstPendingAt !== null && now >= this.firstPendingAt + this.config.BLOCK_INTERVAL_MS) {
       while (this.unblocked > 0) this.cutBlock(false);
     } else if (this.unblocked === 0 && this.latest.height === this.applied) {
@@ -164,6 +167,7 @@ export class Sequencer extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
       return;
     }
+    await this.ctx.storage.deleteAlarm();
     await this.schedule();
   }
 
@@ -192,17 +196,19 @@ export class Sequencer extends DurableObject<Env> {
 
   /** One executor at a time: concurrent callers share the run in progress. */
   private run(): Promise<void> {
-    this.running ??= (async () => {
-      try {
-        while (this.applied < this.latest.height || this.statusHeight < this.applied) {
-          if (this.statusHeight < this.applied) await this.deliverStatuses(this.statusHeight + 1);
-          else await this.applyBlock(this.applied + 1);
-        }
-      } finally {
-        this.running = null;
-      }
-    })();
+    // `.finally` clears the slot asynchronously, after the assignment: a run with nothing to
+    // do must not leave a settled promise behind that would swallow every later run.
+    this.running ??= this.runLoop().finally(() => {
+      this.running = null;
+    });
     return this.running;
+  }
+
+  private async runLoop(): Promise<void> {
+    while (this.applied < this.latest.height || this.statusHeight < this.applied) {
+      if (this.statusHeight < this.applied) await this.deliverStatuses(this.statusHeight + 1);
+      else await this.applyBlock(this.applied + 1);
+    }
   }
 
   private async applyBlock(h: number): Promise<void> {
