@@ -74,6 +74,8 @@ export class Sequencer extends DurableObject<Env> {
   private firstPendingAt: number | null = null;
   private running: Promise<void> | null = null;
   private systemDid: string | null = null;
+  /** Executor cost since this instance started: wall time of block application, shard RPCs included. */
+  private readonly executor = { blocks: 0, events: 0, ms: 0 };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -144,8 +146,15 @@ export class Sequencer extends DurableObject<Env> {
     return { minted: r.minted, burned: r.burned, circulating: r.circulating, escrowed: r.escrowed, inFlight: r.in_flight, height: h };
   }
 
-  async stats(): Promise<{ settledHeight: number; latestHeight: number; unblocked: number; statusHeight: number; sequenced: number }> {
-    return { settledHeight: this.applied, latestHeight: this.latest.height, unblocked: this.unblocked, statusHeight: this.statusHeight, sequenced: this.nextSeq - 1 };
+  async stats() {
+    return {
+      settledHeight: this.applied,
+      latestHeight: this.latest.height,
+      unblocked: this.unblocked,
+      statusHeight: this.statusHeight,
+      sequenced: this.nextSeq - 1,
+      executor: { ...this.executor },
+    };
   }
 
   // ---- alarm: cut what is due, execute, deliver statuses ----
@@ -212,6 +221,7 @@ export class Sequencer extends DurableObject<Env> {
   }
 
   private async applyBlock(h: number): Promise<void> {
+    const started = Date.now();
     const block = (await this.block(h))!;
     const createdAtMs = Date.parse(block.createdAt);
     const events: SequencedEvent[] = this.sql
@@ -275,6 +285,9 @@ export class Sequencer extends DurableObject<Env> {
     for (const [id, at] of out.deadlinesSet) this.sql.exec("INSERT OR REPLACE INTO deadlines (instance, at) VALUES (?, ?)", id, at);
     this.applied = h;
     this.setCounter("applied", h);
+    this.executor.blocks++;
+    this.executor.events += events.length;
+    this.executor.ms += Date.now() - started;
   }
 
   private async deliverStatuses(h: number): Promise<void> {

@@ -74,6 +74,9 @@ export const NetworkStatus = named(
     latestHeight: z.number().int(),
     events: z.record(EventStatus, z.number().int()),
     inbox: z.object({ pending: z.number().int(), max: z.number().int() }),
+    executor: z
+      .object({ blocks: z.number().int(), events: z.number().int(), ms: z.number() })
+      .describe("block executor cost since the Sequencer started: blocks and events applied, wall time in ms (shard RPCs included)"),
     queues: z.record(z.string(), z.object({ lag: z.number().int() })),
     shards: z.record(z.string(), z.number().int()),
   }),

@@ -26,6 +26,7 @@ network.get("/status", async (c) => {
     latestHeight: chain.latestHeight,
     events,
     inbox: { pending: events.pending, max: config.INBOX_MAX_PENDING },
+    executor: chain.executor,
     // The Queue binding cannot report its backlog; pending events are the witness-inbox lag.
     // Attested events not yet in an applied block are the ledger's lag.
     queues: { "witness-inbox": { lag: events.pending }, sequencer: { lag: events.attested } },
