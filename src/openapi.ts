@@ -26,6 +26,9 @@ const json = (id: string, description: string) => ({ description, content: { "ap
 const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: ref("Problem") } } });
 const idParam = { name: "id", in: "path", required: true, schema: { type: "string", pattern: "^[0-9a-f]{64}$" } };
 const adminAuth = [{ admin: [] }];
+const heightParam = { name: "height", in: "path", required: true, schema: { type: "integer", minimum: 0 } };
+const atQuery = { name: "at", in: "query", required: false, schema: { type: "integer", minimum: 0 } };
+const idemHeader = { name: "Idempotency-Key", in: "header", required: false, schema: { type: "string", pattern: "^[A-Za-z0-9:._-]{1,100}$" } };
 
 export function openApiDocument(): Json {
   return {
@@ -90,6 +93,54 @@ export function openApiDocument(): Json {
             "401": problem("unauthorized"),
             "404": problem("faults disabled"),
           },
+        },
+      },
+      "/v1/blocks/latest": { get: { summary: "The latest block (may not be applied yet)", responses: { "200": json("Block", "Block") } } },
+      "/v1/blocks/{height}": {
+        get: {
+          summary: "A block by height",
+          parameters: [heightParam],
+          responses: { "200": json("Block", "Block"), "400": problem("validation_failed"), "404": problem("not_found") },
+        },
+      },
+      "/v1/accounts/{did}": {
+        get: {
+          summary: "An account at the settled height, or at ?at=<height> (a past height answers the same forever)",
+          parameters: [{ name: "did", in: "path", required: true, schema: { type: "string" } }, atQuery],
+          responses: { "200": json("Account", "Account"), "400": problem("validation_failed"), "404": problem("height not settled") },
+        },
+      },
+      "/v1/ledger/supply": {
+        get: {
+          summary: "Supply at one height: minted − burned = circulating + escrowed + inFlight",
+          parameters: [atQuery],
+          responses: { "200": json("Supply", "Supply"), "400": problem("validation_failed"), "404": problem("height not settled") },
+        },
+      },
+      "/v1/contracts": { get: { summary: "Native contract types, versions and methods", responses: { "200": json("ContractCatalog", "Catalog") } } },
+      "/v1/contracts/{instance}": {
+        get: {
+          summary: "A contract instance's state at the settled height (or ?at=)",
+          parameters: [{ name: "instance", in: "path", required: true, schema: { type: "string", pattern: "^[0-9a-f]{64}$" } }, atQuery],
+          responses: { "200": json("ContractInstance", "Instance"), "400": problem("validation_failed"), "404": problem("not_found") },
+        },
+      },
+      "/v1/admin/mint": {
+        post: {
+          summary: "Mint (a sys.mint event signed by the deployment); Idempotency-Key header makes retries safe",
+          security: adminAuth,
+          parameters: [idemHeader],
+          requestBody: { required: true, content: { "application/json": { schema: ref("AdminMint") } } },
+          responses: { "202": json("EventAccepted", "System event recorded"), "400": problem("validation_failed"), "401": problem("unauthorized") },
+        },
+      },
+      "/v1/admin/reputation": {
+        post: {
+          summary: "Seed a reputation score 0–100 (a sys.reputation event)",
+          security: adminAuth,
+          parameters: [idemHeader],
+          requestBody: { required: true, content: { "application/json": { schema: ref("AdminReputation") } } },
+          responses: { "202": json("EventAccepted", "System event recorded"), "400": problem("validation_failed"), "401": problem("unauthorized") },
         },
       },
       "/openapi.json": { get: { summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } } },

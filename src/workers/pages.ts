@@ -17,6 +17,8 @@ export const EXPLORER_HTML = `<!doctype html><html lang="en"><head><meta charset
 <header><strong>EchoNet</strong><a href="/">Explorer</a><a href="/docs">API reference</a><a href="/openapi.json">openapi.json</a></header>
 <main>
 <section><h2>Network status</h2><div id="status">loading…</div></section>
+<section><h2>Latest blocks</h2><div id="blocks">loading…</div></section>
+<section><h2>Look up an account</h2><input id="did" placeholder="did:key:z6Mk…"><button id="goacct">Look up</button><pre id="acct" hidden></pre></section>
 <section><h2>Look up an event</h2><input id="eid" placeholder="64-hex event id"><button id="go">Look up</button><pre id="event" hidden></pre></section>
 <section><h2>Witnesses</h2><div id="witnesses">loading…</div></section>
 </main>
@@ -32,6 +34,24 @@ async function refresh() {
       ["inbox", s.inbox.pending + " / " + s.inbox.max], ["updated", s.time]]);
   } catch (e) { document.getElementById("status").textContent = "unavailable: " + e; }
 }
+async function blocks() {
+  try {
+    const latest = await (await fetch("/v1/blocks/latest")).json();
+    const rows = [["height", "events", "created", "hash"]];
+    for (let h = latest.height; h >= Math.max(0, latest.height - 9); h--) {
+      const b = h === latest.height ? latest : await (await fetch("/v1/blocks/" + h)).json();
+      rows.push([b.height, b.events.length, b.createdAt, b.hash.slice(0, 16) + "…"]);
+    }
+    document.getElementById("blocks").innerHTML = table(rows);
+  } catch (e) { document.getElementById("blocks").textContent = "unavailable: " + e; }
+}
+document.getElementById("goacct").onclick = async () => {
+  const did = document.getElementById("did").value.trim();
+  const out = document.getElementById("acct");
+  out.hidden = false;
+  const r = await fetch("/v1/accounts/" + encodeURIComponent(did));
+  out.textContent = r.status + "\n" + JSON.stringify(await r.json(), null, 2);
+};
 async function witnesses() {
   const w = await (await fetch("/v1/witnesses")).json();
   document.getElementById("witnesses").innerHTML = "<p>committee " + w.committeeSize + ", quorum " + w.quorum + "</p>" +
@@ -44,7 +64,7 @@ document.getElementById("go").onclick = async () => {
   const r = await fetch("/v1/events/" + encodeURIComponent(id));
   out.textContent = r.status + "\\n" + JSON.stringify(await r.json(), null, 2);
 };
-refresh(); witnesses(); setInterval(refresh, 3000);
+refresh(); blocks(); witnesses(); setInterval(() => { refresh(); blocks(); }, 3000);
 </script></body></html>`;
 
 export const DOCS_HTML = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>EchoNet API reference</title>
@@ -61,18 +81,24 @@ const esc = (s) => String(s).replace(/[&<>"]/g, (ch) => ({"&":"&amp;","<":"&lt;"
     for (const [method, op] of Object.entries(item)) {
       const sec = document.createElement("section");
       const hasBody = !!op.requestBody;
-      const params = (op.parameters || []).filter((p) => p.in === "path");
+      const params = (op.parameters || []).filter((p) => p.in === "path" || p.in === "query" || p.in === "header");
       sec.innerHTML = '<div class="op"><span class="m ' + method + '">' + method.toUpperCase() + "</span> <code>" + esc(path) + "</code> — " + esc(op.summary || "") +
         (op.description ? "<p>" + esc(op.description) + "</p>" : "") +
         "<p>Responses: " + Object.entries(op.responses).map(([k, v]) => "<code>" + k + "</code> " + esc(v.description)).join(" · ") + "</p>" +
-        params.map((p) => '<label>' + esc(p.name) + ' <input data-param="' + esc(p.name) + '"></label>').join("") +
+        params.map((p) => '<label>' + esc(p.name) + " (" + p.in + ') <input data-in="' + p.in + '" data-param="' + esc(p.name) + '"></label>').join("") +
         (op.security ? '<label>Bearer token <input data-token value=""></label>' : "") +
         (hasBody ? '<textarea rows="6" data-body placeholder="JSON body"></textarea>' : "") +
         '<button>Try it</button><pre hidden></pre></div>';
       sec.querySelector("button").onclick = async () => {
         let url = path;
-        sec.querySelectorAll("[data-param]").forEach((i) => { url = url.replace("{" + i.dataset.param + "}", encodeURIComponent(i.value)); });
+        const query = new URLSearchParams();
         const headers = { "content-type": "application/json" };
+        sec.querySelectorAll("[data-param]").forEach((i) => {
+          if (i.dataset.in === "path") url = url.replace("{" + i.dataset.param + "}", encodeURIComponent(i.value));
+          else if (i.value && i.dataset.in === "query") query.set(i.dataset.param, i.value);
+          else if (i.value) headers[i.dataset.param] = i.value;
+        });
+        if ([...query].length) url += "?" + query;
         const tok = sec.querySelector("[data-token]");
         if (tok && tok.value) headers.authorization = "Bearer " + tok.value;
         const body = sec.querySelector("[data-body]");
