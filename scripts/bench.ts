@@ -2,14 +2,19 @@
 // route → one DO RPC → one SQLite write) and the EchoNet stack with `wrangler dev` on loopback
 // ports, drives both with autocannon in the same run, and reports every EchoNet figure as a
 // ratio to the reference req/s. Writes bench/results/latest.json and docs/BENCHMARKS.md.
+// Phases: reference, intake (accept), attestation (sustained), then the ledger (applied
+// ledger.transfer events per second, on fresh EchoNet instances with 1 and with 16 account
+// shards), then the reference again.
 //
-//   npm run bench                 full run (≈ 3–4 minutes)
-//   BENCH_QUICK=1 npm run bench   smoke test (short durations, ≈ 1 minute)
+//   npm run bench                 full run (≈ 6 minutes)
+//   BENCH_QUICK=1 npm run bench   smoke test (short durations, ≈ 2 minutes)
 //
 // Knobs (env): BENCH_CONNECTIONS (default 50), BENCH_SUSTAINED_RATIO (offered load of the
 // sustained phase as a fraction of the reference req/s, default 0.35: the 0.30 target plus margin),
 // BENCH_INBOX_MAX_PENDING (override the inbox bound for the run; default: unchanged),
-// BENCH_KEEP=1 keeps the temp dir (persisted state and wrangler logs).
+// BENCH_KEEP=1 keeps the temp dir (persisted state and wrangler logs),
+// BENCH_LEDGER_RATIO (offered transfer rate as a fraction of the reference req/s, default 0.30:
+// the 0.25 target plus margin), BENCH_LEDGER_SHARDS (account shard counts, default "1,16").
 import { spawn, type ChildProcess } from "node:child_process";
 import { KeyObject, sign as nodeSign } from "node:crypto";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -22,6 +27,7 @@ import { canonicalBytes } from "../src/lib/jcs";
 import { didKeyFromPublicKey } from "../src/lib/did";
 import { toBase64Url } from "../src/lib/encoding";
 import { verifyEventSignature } from "../src/lib/events";
+import { accountShardFor } from "../src/workers/shards";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -30,12 +36,21 @@ const SUSTAINED_RATIO = Number(process.env.BENCH_SUSTAINED_RATIO ?? 0.35);
 const KEEP = process.env.BENCH_KEEP === "1";
 /** Optional override of INBOX_MAX_PENDING (passed as --var; unset = the wrangler.toml default). */
 const INBOX_OVERRIDE = process.env.BENCH_INBOX_MAX_PENDING;
+const LEDGER_RATIO = Number(process.env.BENCH_LEDGER_RATIO ?? 0.3);
+/** Second, lower offered rate, run only if the backlog grew at LEDGER_RATIO (0 = never). */
+const LEDGER_FALLBACK_RATIO = Number(process.env.BENCH_LEDGER_FALLBACK_RATIO ?? 0.27);
+const LEDGER_SHARDS = (process.env.BENCH_LEDGER_SHARDS ?? "1,16").split(",").map((x) => Number(x.trim()));
+if (LEDGER_SHARDS.some((n) => !Number.isInteger(n) || n < 1)) throw new Error("BENCH_LEDGER_SHARDS: comma-separated positive integers");
+/** Admin token of the ledger instances (passed as --var; local loopback only). */
+const ADMIN_TOKEN = "bench-admin-token";
 
 const D = QUICK
-  ? { warmup: 1, reference: 4, accept: 4, sustained: 8, drainCap: 20, authors: 200 }
-  : { warmup: 3, reference: 20, accept: 20, sustained: 60, drainCap: 45, authors: 2000 };
+  ? { warmup: 1, reference: 4, accept: 4, sustained: 8, drainCap: 20, authors: 200, ledger: 8, ledgerAccounts: 200, ledgerWarm: 50 }
+  : { warmup: 3, reference: 20, accept: 20, sustained: 60, drainCap: 45, authors: 2000, ledger: 30, ledgerAccounts: 500, ledgerWarm: 200 };
 
-const TARGETS = { acceptRatio: 0.6, attestedRatio: 0.3 };
+const TARGETS = { acceptRatio: 0.6, attestedRatio: 0.3, ledgerAppliedRatio: 0.25 };
+/** Balance minted to every ledger account; transfers move 1–100 units, so none runs dry. */
+const MINT_AMOUNT = "1000000000";
 const RAISED_LIMIT = 1_000_000;
 const READY_TIMEOUT_MS = 120_000;
 const WARM_EVENTS = 100;
@@ -62,6 +77,23 @@ async function stopAll(): Promise<void> {
     await sleep(100);
   }
   killAll("SIGKILL");
+}
+
+/** Stops one server (its process group): SIGTERM, then SIGKILL after 5 s. */
+async function stopServer(proc: ChildProcess): Promise<void> {
+  const alive = () => proc.exitCode === null && proc.signalCode === null;
+  const kill = (sig: NodeJS.Signals) => {
+    if (proc.pid === undefined || !alive()) return;
+    try {
+      process.kill(-proc.pid, sig);
+    } catch {
+      /* already gone */
+    }
+  };
+  kill("SIGTERM");
+  const deadline = Date.now() + 5000;
+  while (alive() && Date.now() < deadline) await sleep(100);
+  kill("SIGKILL");
 }
 
 let interrupted = false;
@@ -222,6 +254,8 @@ interface LoadResult {
   errors: number;
   timeouts: number;
   exhausted: number;
+  /** Pool bodies sent (bodies mode): the first `used` of the pool. */
+  used: number;
 }
 
 async function load(opts: {
@@ -234,7 +268,7 @@ async function load(opts: {
 }): Promise<LoadResult> {
   let next = 0;
   let exhausted = 0;
-  const headers = { "content-type": "application/json" };
+  const headers: Record<string, string> = { "content-type": "application/json" };
   const request: Record<string, unknown> = { method: "POST", headers };
   if (opts.bodies) {
     const bodies = opts.bodies;
@@ -270,6 +304,7 @@ async function load(opts: {
     errors: result.errors,
     timeouts: result.timeouts,
     exhausted,
+    used: next,
   };
 }
 
@@ -281,18 +316,35 @@ interface StatusSample {
   attested: number;
   rejected: number;
   inboxPending: number;
+  applied: number;
+  failed: number;
+  settledHeight: number;
+  latestHeight: number;
+  /** Sequencer executor counters since its instance started (null if not reported). */
+  executor: { blocks: number; events: number; ms: number } | null;
 }
 
 async function status(base: string, t0: number): Promise<StatusSample> {
   const r = await fetch(`${base}/v1/status`, { signal: AbortSignal.timeout(10_000) });
   if (!r.ok) throw new Error(`GET /v1/status → ${r.status}`);
-  const b = (await r.json()) as { events: Record<string, number>; inbox: { pending: number } };
+  const b = (await r.json()) as {
+    events: Record<string, number>;
+    inbox: { pending: number };
+    settledHeight?: number;
+    latestHeight?: number;
+    executor?: { blocks: number; events: number; ms: number };
+  };
   return {
     t: Date.now() - t0,
     pending: b.events.pending ?? 0,
     attested: b.events.attested ?? 0,
     rejected: b.events.rejected ?? 0,
     inboxPending: b.inbox?.pending ?? 0,
+    applied: b.events.applied ?? 0,
+    failed: b.events.failed ?? 0,
+    settledHeight: b.settledHeight ?? 0,
+    latestHeight: b.latestHeight ?? 0,
+    executor: b.executor ?? null,
   };
 }
 
@@ -356,6 +408,294 @@ function slopePerS(samples: StatusSample[]): number {
   }
   return den === 0 ? 0 : (num / den) * 1000;
 }
+
+// ---------------------------------------------------------------- ledger phase
+
+/** Least-squares slope of f(sample) over time, per second. */
+function slopeOf(samples: StatusSample[], f: (s: StatusSample) => number): number {
+  const n = samples.length;
+  if (n < 2) return 0;
+  const mx = samples.reduce((a, s) => a + s.t, 0) / n;
+  const my = samples.reduce((a, s) => a + f(s), 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const s of samples) {
+    num += (s.t - mx) * (f(s) - my);
+    den += (s.t - mx) ** 2;
+  }
+  return den === 0 ? 0 : (num / den) * 1000;
+}
+
+/** Δf/Δt (per second) between the first sample at or after `fromMs` and the last at or before `toMs`. */
+function rateOf(samples: StatusSample[], fromMs: number, toMs: number, f: (s: StatusSample) => number): number {
+  const win = samples.filter((s) => s.t >= fromMs && s.t <= toMs);
+  if (win.length < 2) return NaN;
+  const a = win[0]!;
+  const b = win.at(-1)!;
+  return ((f(b) - f(a)) / (b.t - a.t)) * 1000;
+}
+
+/** Events in a block (applied or failed: both are final, both went through the executor). */
+const finalOf = (s: StatusSample) => s.applied + s.failed;
+/** Not yet final: waiting for witnesses or for the block that applies them. */
+const backlogOf = (s: StatusSample) => s.pending + s.attested;
+
+/** Waits until nothing is pending or attested (every event final) and at least `minFinal` are final. */
+async function waitFinal(base: string, capS: number, minFinal = 0): Promise<{ drainedMs: number | null; backlogAtStart: number; last: StatusSample }> {
+  const t0 = Date.now();
+  let last = await status(base, t0);
+  const backlogAtStart = backlogOf(last);
+  while (backlogOf(last) > 0 || finalOf(last) < minFinal) {
+    if (Date.now() - t0 > capS * 1000) return { drainedMs: null, backlogAtStart, last };
+    await sleep(200);
+    last = await status(base, t0);
+  }
+  return { drainedMs: Date.now() - t0, backlogAtStart, last };
+}
+
+let transferSeq = 0;
+
+/** Distinct signed ledger.transfer events between uniformly random pairs of distinct accounts. */
+function signTransfers(accounts: Author[], n: number, shards: number): { bodies: string[]; cross: boolean[] } {
+  const shardOf = new Map(accounts.map((a) => [a.did, accountShardFor(a.did, shards)]));
+  const bodies = new Array<string>(n);
+  const cross = new Array<boolean>(n);
+  for (let i = 0; i < n; i++) {
+    const from = accounts[Math.floor(Math.random() * accounts.length)]!;
+    let to = from;
+    while (to === from) to = accounts[Math.floor(Math.random() * accounts.length)]!;
+    const seq = transferSeq++;
+    const unsigned = {
+      v: 1,
+      kind: "ledger.transfer",
+      author: from.did,
+      nonce: `t${runTag}-${shards}-${seq.toString(36)}`,
+      createdAt: new Date().toISOString(),
+      body: { to: to.did, amount: String(1 + Math.floor(Math.random() * 100)) },
+    };
+    const sig = toBase64Url(new Uint8Array(nodeSign(null, canonicalBytes(unsigned), from.key)));
+    bodies[i] = JSON.stringify({ ...unsigned, sig });
+    cross[i] = shardOf.get(from.did) !== shardOf.get(to.did);
+  }
+  return { bodies, cross };
+}
+
+async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  const r = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await r.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: r.status, body: parsed };
+}
+
+/** Runs `fn` over `items` with at most `n` in flight. */
+async function pool<T>(items: T[], n: number, fn: (x: T, i: number) => Promise<void>): Promise<void> {
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (i < items.length) {
+        const k = i++;
+        await fn(items[k]!, k);
+      }
+    }),
+  );
+}
+
+/**
+ * One ledger run on a fresh EchoNet instance with `shards` account shards: mint every account,
+ * warm the transfer path up, then offer `offered` distinct transfers per second for D.ledger s
+ * while sampling /v1/status, and wait until every accepted transfer is final.
+ */
+async function ledgerPhase(opts: { shards: number; offered: number; fallbackOffered?: number; accounts: Author[]; configFile: string; tmp: string }) {
+  const { shards, offered, accounts } = opts;
+  const extra = ["--var", `ADMIN_TOKEN:${ADMIN_TOKEN}`, "--var", `ACCOUNT_SHARDS:${shards}`];
+  if (INBOX_OVERRIDE) extra.push("--var", `INBOX_MAX_PENDING:${INBOX_OVERRIDE}`);
+  const srv = await startWrangler(`echonet-ledger-${shards}`, ROOT, opts.configFile, path.join(opts.tmp, `ledger-${shards}-state`), opts.tmp, extra);
+  try {
+    const readyMs = await waitReady(srv, "/v1/health");
+    const st = await fetch(`${srv.base}/v1/status`).then((r) => r.json() as Promise<{ shards: { accounts: number } }>);
+    if (st.shards.accounts !== shards) throw new Error(`ledger ${shards}: the instance reports ${st.shards.accounts} account shards (--var ACCOUNT_SHARDS not applied?)`);
+    const wr = await fetch(`${srv.base}/v1/witnesses`);
+    if (!wr.ok) throw new Error(`GET /v1/witnesses → ${wr.status}`);
+    log(`ledger ${shards} shard(s): ready on ${srv.base} (${readyMs} ms)`);
+
+    // Setup 1: mint every account (admin → sys.mint events through the same pipeline), 25 at a time.
+    const tm = Date.now();
+    const mintIds: string[] = [];
+    await pool(accounts, 25, async (a, i) => {
+      const r = await postJson(`${srv.base}/v1/admin/mint`, { to: a.did, amount: MINT_AMOUNT }, {
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+        "idempotency-key": `bench-mint-${i}`,
+      });
+      if (r.status !== 202) throw new Error(`POST /v1/admin/mint → ${r.status} ${JSON.stringify(r.body)}`);
+      mintIds[i] = r.body.id;
+    });
+    const mintPostMs = Date.now() - tm;
+    const minted = await waitFinal(srv.base, 120, accounts.length);
+    if (minted.drainedMs === null) throw new Error(`ledger ${shards}: mints not final within 120 s: ${JSON.stringify(minted.last)}`);
+    const mintMs = Date.now() - tm;
+    const mintStatus = await fetch(`${srv.base}/v1/events/${mintIds[0]}`).then((r) => r.json() as Promise<{ status: string }>);
+    const acct = await fetch(`${srv.base}/v1/accounts/${accounts[0]!.did}`).then((r) => r.json() as Promise<{ balance: string }>);
+    if (mintStatus.status !== "applied" || acct.balance !== MINT_AMOUNT) {
+      throw new Error(`ledger ${shards}: mint self-check failed: status ${mintStatus.status}, balance ${acct.balance}`);
+    }
+    log(`ledger ${shards}: minted ${MINT_AMOUNT} to each of ${accounts.length} accounts (posted in ${mintPostMs} ms, all applied after ${mintMs} ms)`);
+
+    // Setup 2: warm the transfer path (every account shard read and written at least once).
+    const warm = signTransfers(accounts, D.ledgerWarm, shards);
+    const warmIds: string[] = [];
+    await pool(warm.bodies, 25, async (b) => {
+      const r = await postJson(`${srv.base}/v1/events`, b);
+      if (r.status !== 202) throw new Error(`warm-up transfer → ${r.status} ${JSON.stringify(r.body)}`);
+      warmIds.push(r.body.id);
+    });
+    const warmFinal = await waitFinal(srv.base, 60, accounts.length + warm.bodies.length);
+    if (warmFinal.drainedMs === null) throw new Error(`ledger ${shards}: warm-up transfers not final within 60 s: ${JSON.stringify(warmFinal.last)}`);
+    const warmStatus = await fetch(`${srv.base}/v1/events/${warmIds[0]}`).then((r) => r.json() as Promise<{ status: string; reason?: string }>);
+    if (warmStatus.status !== "applied") throw new Error(`ledger ${shards}: a warm-up transfer ended ${warmStatus.status} ${warmStatus.reason ?? ""}`);
+    log(`ledger ${shards}: ${warm.bodies.length} warm-up transfers final in ${warmFinal.drainedMs} ms`);
+
+    // Timed windows: a steady offered rate of distinct pre-signed transfers; if the backlog
+    // grows at the first rate, a second window at the fallback rate (same instance, after the drain).
+    const windows = [await ledgerWindow(srv, shards, offered, accounts)];
+    if (windows[0]!.backlog.grew && opts.fallbackOffered && opts.fallbackOffered < offered) {
+      windows.push(await ledgerWindow(srv, shards, opts.fallbackOffered, accounts));
+    }
+    return {
+      shards,
+      readyMs,
+      accounts: accounts.length,
+      mint: { amountEach: MINT_AMOUNT, postMs: mintPostMs, allAppliedMs: mintMs },
+      warmTransfers: warm.bodies.length,
+      windows,
+    };
+  } finally {
+    await stopServer(srv.proc);
+  }
+}
+
+async function ledgerWindow(srv: Server, shards: number, offered: number, accounts: Author[]) {
+  {
+    const poolSize = Math.ceil(offered * D.ledger * 1.05) + 500;
+    const tsg = Date.now();
+    const { bodies, cross } = signTransfers(accounts, poolSize, shards);
+    const conns = Math.max(CONNECTIONS, 100);
+    log(`ledger ${shards}: signed ${poolSize} transfers in ${Date.now() - tsg} ms; offering ${offered}/s for ${D.ledger} s over ${conns} connections`);
+    const t0 = Date.now();
+    const startSample = await status(srv.base, t0);
+    const sampler = startSampler(srv.base, t0);
+    const run = await load({ url: `${srv.base}/v1/events`, durationS: D.ledger, connections: conns, bodies, overallRate: offered });
+    const { samples: during, errors: sampleErrors } = sampler.stop();
+    const end = await status(srv.base, t0);
+    const loadAvg1m = os.loadavg()[0]!;
+    const samples = [startSample, ...during, end];
+    const accepted = run.statusCounts["202"] ?? 0;
+    const sent = cross.slice(0, run.used);
+    const crossFraction = sent.length ? sent.filter(Boolean).length / sent.length : NaN;
+
+    // Applied rate: whole window (includes the pipeline filling up) and steady state.
+    const steadyFromMs = Math.min(5000, (D.ledger * 1000) / 4);
+    const finalPerS = rateOf(samples, 0, Infinity, finalOf);
+    const finalSteadyPerS = rateOf(samples, steadyFromMs, Infinity, finalOf);
+    const appliedPerS = rateOf(samples, 0, Infinity, (s) => s.applied);
+    const failedPerS = rateOf(samples, 0, Infinity, (s) => s.failed);
+    // Executor cost over the window (wall time of block application, shard RPCs included).
+    const ex0 = startSample.executor;
+    const ex1 = end.executor;
+    const executor =
+      ex0 && ex1 && ex1.events > ex0.events
+        ? {
+            blocks: ex1.blocks - ex0.blocks,
+            events: ex1.events - ex0.events,
+            ms: ex1.ms - ex0.ms,
+            msPerEvent: round((ex1.ms - ex0.ms) / (ex1.events - ex0.events), 3),
+            msPerBlock: round((ex1.ms - ex0.ms) / Math.max(1, ex1.blocks - ex0.blocks), 1),
+            eventsPerBlock: round((ex1.events - ex0.events) / Math.max(1, ex1.blocks - ex0.blocks), 1),
+            busyFraction: round((ex1.ms - ex0.ms) / Math.max(1, end.t - startSample.t), 3),
+          }
+        : null;
+    // Backlog (pending + attested): head vs tail of the window, as in the sustained phase.
+    const backlogs = samples.map(backlogOf);
+    const k = Math.min(5, Math.floor(samples.length / 3)) || 1;
+    const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const headMean = avg(backlogs.slice(1, 1 + k));
+    const tailMean = avg(backlogs.slice(-k));
+    const slope = slopeOf(samples.slice(1), backlogOf);
+    // The pipeline holds about a second of load by design (queue batching, block interval), and
+    // `attested` saws up and down by a block: growth = the tail holding more than 1 s of load
+    // (and 100 events) above the head.
+    const grew = tailMean - headMean > Math.max(100, offered);
+    log(
+      `ledger ${shards}: offered ${offered}/s, 202 ${round(accepted / run.durationS)}/s (statuses ${JSON.stringify(run.statusCounts)}), final ${round(finalPerS)}/s (steady ${round(finalSteadyPerS)}/s; applied ${round(appliedPerS)}/s, failed ${round(failedPerS)}/s); backlog first ${backlogs[0]} → last ${backlogs.at(-1)}, max ${Math.max(...backlogs)}, slope ${round(slope)}/s, grew ${grew}; executor ${executor ? `${executor.msPerEvent} ms/event, ${executor.eventsPerBlock} events/block, busy ${executor.busyFraction}` : "n/a"}; cross-shard ${round(crossFraction * 100)}%`,
+    );
+
+    const tEnd = Date.now();
+    const drain = await waitFinal(srv.base, D.drainCap);
+    const after = await status(srv.base, t0);
+    // End to end, load start → last accepted transfer final (drain included).
+    const transfersFinal = finalOf(after) - finalOf(startSample);
+    const endToEndS = drain.drainedMs === null ? null : (tEnd - t0 + drain.drainedMs) / 1000;
+    log(
+      `ledger ${shards}: backlog ${drain.backlogAtStart} → ${drain.drainedMs === null ? `NOT drained in ${D.drainCap} s (${backlogOf(drain.last)} left)` : `drained in ${drain.drainedMs} ms`}; ${transfersFinal} of ${accepted} accepted transfers final (${after.failed - startSample.failed} failed, ${after.rejected - startSample.rejected} rejected)`,
+    );
+    const supply = await fetch(`${srv.base}/v1/ledger/supply`).then((r) => r.json() as Promise<Record<string, string | number>>);
+    const big = (k: string) => BigInt(String(supply[k] ?? 0));
+    const supplyConserved =
+      big("minted") - big("burned") === big("circulating") + big("escrowed") + big("inFlight") &&
+      big("minted") === BigInt(MINT_AMOUNT) * BigInt(accounts.length);
+
+    return {
+      offeredPerSec: offered,
+      connections: conns,
+      pool: poolSize,
+      crossShardFraction: round(crossFraction, 3),
+      load: run,
+      accepted,
+      acceptedPerSec: round(accepted / run.durationS),
+      nonAccepted: run.requests - accepted,
+      finalPerSec: round(finalPerS),
+      finalSteadyPerSec: round(finalSteadyPerS),
+      appliedPerSec: round(appliedPerS),
+      failedPerSec: round(failedPerS),
+      steadyFromMs,
+      executor,
+      backlog: {
+        first: backlogs[0]!,
+        last: backlogs.at(-1)!,
+        max: Math.max(...backlogs),
+        headMean: round(headMean),
+        tailMean: round(tailMean),
+        slopePerSec: round(slope),
+        grew,
+      },
+      drain: { drainedMs: drain.drainedMs, backlogAtStart: drain.backlogAtStart },
+      transfersFinal,
+      transfersFailed: after.failed - startSample.failed,
+      transfersRejected: after.rejected - startSample.rejected,
+      endToEndS,
+      endToEndPerSec: endToEndS ? round(transfersFinal / endToEndS) : null,
+      supply,
+      supplyConserved,
+      loadAverage1m: round(loadAvg1m, 2),
+      statusAfter: after,
+      samples,
+      sampleErrors,
+    };
+  }
+}
+
+/** Ledger target: steady applied+failed/s ≥ 0.25 × reference, with no backlog growth. */
+const ledgerMet = (w: { finalSteadyPerSec: number; backlog: { grew: boolean } }, refRps: number) =>
+  w.finalSteadyPerSec / refRps >= TARGETS.ledgerAppliedRatio && !w.backlog.grew;
 
 // ---------------------------------------------------------------- main
 
@@ -493,6 +833,20 @@ async function main() {
     log(`sustained backlog: ${sustainedDrain.pendingAtStart} pending → ${sustainedDrain.drainedMs === null ? `NOT drained in ${D.drainCap} s` : `drained in ${sustainedDrain.drainedMs} ms`}`);
     const final = await status(echo.base, Date.now());
 
+    // (d) ledger: fresh EchoNet instances (one at a time, the intake instance stopped first so
+    // it cannot compete for the CPUs) with 1 and with 16 account shards.
+    await stopServer(echo.proc);
+    const ledgerOffered = Math.max(1, Math.ceil(refRps * LEDGER_RATIO));
+    const ledgerFallback = LEDGER_FALLBACK_RATIO > 0 ? Math.max(1, Math.ceil(refRps * LEDGER_FALLBACK_RATIO)) : undefined;
+    const ledgerAccounts = authors.slice(0, D.ledgerAccounts);
+    if (ledgerAccounts.length < 2) throw new Error("ledger phase needs at least 2 accounts");
+    const ledgerRuns: Awaited<ReturnType<typeof ledgerPhase>>[] = [];
+    for (const shards of LEDGER_SHARDS) {
+      const r = await ledgerPhase({ shards, offered: ledgerOffered, fallbackOffered: ledgerFallback, accounts: ledgerAccounts, configFile: derived.file, tmp });
+      r.windows.forEach((w, i) => (loadAvg[`ledger${shards}${i ? `@${w.offeredPerSec}` : ""}`] = w.loadAverage1m));
+      ledgerRuns.push(r);
+    }
+
     await runReference("ref3", 1);
     refRps = refMean();
     log(`reference mean of ${refRuns.length} runs: ${round(refRps)} req/s`);
@@ -519,6 +873,10 @@ async function main() {
         derivedConfigChanges: derived.changes,
         sustainedOfferedRatio: SUSTAINED_RATIO,
         sustainedConnections: sustainedConns,
+        ledgerOfferedRatio: LEDGER_RATIO,
+        ledgerFallbackRatio: LEDGER_FALLBACK_RATIO || null,
+        ledgerShards: LEDGER_SHARDS,
+        ledgerAccounts: ledgerAccounts.length,
       },
       reference: {
         okPerSec: round(refRps),
@@ -569,6 +927,20 @@ async function main() {
         drain: sustainedDrain,
       },
       finalStatus: final,
+      ledger: {
+        offeredPerSec: ledgerOffered,
+        fallbackOfferedPerSec: ledgerFallback ?? null,
+        runs: ledgerRuns.map((r) => ({
+          ...r,
+          windows: r.windows.map((w) => ({
+            ...w,
+            ratio: round(w.finalPerSec / refRps, 3),
+            steadyRatio: round(w.finalSteadyPerSec / refRps, 3),
+            endToEndRatio: w.endToEndPerSec ? round(w.endToEndPerSec / refRps, 3) : null,
+            met: ledgerMet(w, refRps),
+          })),
+        })),
+      },
       targets: {
         accept: { target: TARGETS.acceptRatio, ratio: round(acceptRps / refRps, 3), met: acceptRps / refRps >= TARGETS.acceptRatio },
         attested: {
@@ -577,6 +949,24 @@ async function main() {
           noBacklogGrowth: !backlogGrew,
           met: attestedPerS / refRps >= TARGETS.attestedRatio && !backlogGrew,
         },
+        ledgerApplied: Object.fromEntries(
+          ledgerRuns.map((r) => {
+            // The best window that carried its load: the highest steady rate without backlog growth.
+            const ok = r.windows.filter((w) => !w.backlog.grew).sort((a, b) => b.finalSteadyPerSec - a.finalSteadyPerSec)[0];
+            const w = ok ?? r.windows[0]!;
+            return [
+              `shards${r.shards}`,
+              {
+                target: TARGETS.ledgerAppliedRatio,
+                offeredPerSec: w.offeredPerSec,
+                ratio: round(w.finalSteadyPerSec / refRps, 3),
+                wholeWindowRatio: round(w.finalPerSec / refRps, 3),
+                noBacklogGrowth: !w.backlog.grew,
+                met: ledgerMet(w, refRps),
+              },
+            ];
+          }),
+        ),
       },
     };
     mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
@@ -587,9 +977,13 @@ async function main() {
       writeFileSync(path.join(ROOT, "docs/BENCHMARKS.md"), renderMarkdown(results));
       log("wrote docs/BENCHMARKS.md");
     } else {
-      log("quick mode: docs/BENCHMARKS.md left unchanged");
+      writeFileSync(path.join(ROOT, "bench/results/quick.md.tmp"), renderMarkdown(results));
+      log("quick mode: docs/BENCHMARKS.md left unchanged (rendered to bench/results/quick.md.tmp)");
     }
     log(`targets: accept ${results.targets.accept.met ? "MET" : "NOT met"} (${results.targets.accept.ratio}); attested ${results.targets.attested.met ? "MET" : "NOT met"} (${results.targets.attested.ratio}, backlog grew: ${backlogGrew})`);
+    for (const [k, t] of Object.entries(results.targets.ledgerApplied)) {
+      log(`targets: ledger applied ${k} ${t.met ? "MET" : "NOT met"} (${t.ratio}, backlog grew: ${!t.noBacklogGrowth})`);
+    }
   } finally {
     await stopAll();
     if (!KEEP) rmSync(tmp, { recursive: true, force: true });
@@ -612,6 +1006,42 @@ function renderMarkdown(r: Results): string {
   const drain = (d: { drainedMs: number | null; pendingAtStart: number }) =>
     d.drainedMs === null ? `not drained within ${r.config.durationsS.drainCap} s (from ${d.pendingAtStart})` : `${round(d.drainedMs / 1000, 2)} s (from ${d.pendingAtStart} pending)`;
   const b = r.sustained.backlog;
+  const L = r.ledger as { offeredPerSec: number; fallbackOfferedPerSec: number | null; runs: any[] };
+  const r3 = (x: number | null | undefined) => (typeof x === "number" && Number.isFinite(x) ? x.toFixed(3) : "n/a");
+  const lt = (shards: number) => r.targets.ledgerApplied[`shards${shards}`];
+  const wname = (run: any, w: any) => `${run.shards} shard${run.shards === 1 ? "" : "s"}, offered ${w.offeredPerSec}/s`;
+  const ldrain = (w: any) =>
+    w.drain.drainedMs === null ? `not drained within ${r.config.durationsS.drainCap} s (from ${w.drain.backlogAtStart})` : `${round(w.drain.drainedMs / 1000, 2)} s (from ${w.drain.backlogAtStart})`;
+  const ledgerRows = L.runs
+    .flatMap((run: any) =>
+      run.windows.map(
+        (w: any) =>
+          `| Applied ledger transfers/s, ${wname(run, w)}, steady state (from ${w.steadyFromMs / 1000} s; whole ${w.load.durationS} s window: ${w.finalPerSec}/s = ${r3(w.ratio)}) | ${w.finalSteadyPerSec} /s (applied ${w.appliedPerSec}/s, failed ${w.failedPerSec}/s over the window) | ${ref} req/s | ${r3(w.steadyRatio)} | ≥ 0.25, no backlog growth | ${yes(w.met)} |\n` +
+          `| — backlog (pending + attested) during that window | first ${w.backlog.first}, last ${w.backlog.last}, max ${w.backlog.max}; head ${w.backlog.headMean} → tail ${w.backlog.tailMean}; slope ${w.backlog.slopePerSec}/s | — | — | no growth | ${yes(!w.backlog.grew)} |\n` +
+          `| — executor cost per event (Δms ÷ Δevents, window) | ${w.executor ? `${w.executor.msPerEvent} ms/event (${w.executor.blocks} blocks, ${w.executor.eventsPerBlock} events/block, ${w.executor.msPerBlock} ms/block, busy ${round(w.executor.busyFraction * 100, 1)}% of the window)` : "n/a"} | — | — | — | — |\n` +
+          `| — cross-shard transfers (author and recipient on different account shards) | ${round(w.crossShardFraction * 100, 1)}% | — | — | majority with 16 shards | ${run.shards > 1 ? yes(w.crossShardFraction > 0.5) : "— (1 shard)"} |\n` +
+          `| — drain after the load stops; end to end (load start → every transfer final) | ${ldrain(w)}; ${w.endToEndPerSec ?? "n/a"}/s end to end (${r3(w.endToEndRatio)}) | — | — | — | — |`,
+      ),
+    )
+    .join("\n");
+  const ledgerSummary = L.runs
+    .map((run: any) => {
+      const t = lt(run.shards);
+      return `| **Ledger target, ${run.shards} shard${run.shards === 1 ? "" : "s"}** (best window without backlog growth; offered ${t.offeredPerSec}/s) | steady ${round(t.ratio * ref)} /s | ${ref} req/s | ${r3(t.ratio)} (whole window ${r3(t.wholeWindowRatio)}) | ≥ 0.25, no backlog growth | ${yes(t.met)} |`;
+    })
+    .join("\n");
+  const ledgerDetail = L.runs
+    .map(
+      (run: any) =>
+        `- Ledger, ${run.shards} account shard${run.shards === 1 ? "" : "s"} (fresh instance, ready in ${run.readyMs} ms): minted ${run.mint.amountEach} units to each of ${run.accounts} accounts (${run.accounts} admin calls in ${run.mint.postMs} ms, all applied after ${run.mint.allAppliedMs} ms), then ${run.warmTransfers} warm-up transfers.\n` +
+        run.windows
+          .map(
+            (w: any) =>
+              `  - offered ${w.offeredPerSec}/s over ${w.connections} connections for ${w.load.durationS} s: ${w.load.used} transfers sent (pool ${w.pool}), ${w.accepted} answered 202 within the window (${w.acceptedPerSec}/s; the rest were in flight when autocannon stopped), statuses ${sc(w.load.statusCounts)}, errors ${w.load.errors}, timeouts ${w.load.timeouts}; POST p50 ${ms(w.load.p50Ms)}, p99 ${ms(w.load.p99Ms)}. ${w.transfersFinal} transfers final after the drain (${w.transfersFailed} failed, ${w.transfersRejected} rejected by witnesses). Supply after: minted ${w.supply.minted}, circulating ${w.supply.circulating} at height ${w.supply.height} (conserved: ${w.supplyConserved ? "yes" : "**no**"}). ${w.samples.length} status samples (${w.sampleErrors} errors).`,
+          )
+          .join("\n"),
+    )
+    .join("\n");
   return `# Benchmarks
 
 Generated by \`npm run bench\` (scripts/bench.ts) on ${r.finishedAt}. Raw data:
@@ -632,13 +1062,16 @@ Generated by \`npm run bench\` (scripts/bench.ts) on ${r.finishedAt}. Raw data:
 | Non-202 answers in the accept run | ${r.accept.nonAccepted} (${sc(Object.fromEntries(Object.entries(r.accept.statusCounts).filter(([k]) => k !== "202")) as Record<string, number>)}) | — | — | — | — |
 | Attestation rate with intake idle (accept backlog ÷ its drain time, informative) | ${r.accept.drainRatePerSec ?? "n/a"} /s | ${ref} req/s | ${r.accept.drainRatePerSec ? round(r.accept.drainRatePerSec / ref, 3).toFixed(3) : "n/a"} | — | — |
 | Attestation rate while intake is saturated (accept run, informative) | ${r.accept.attestedPerSecDuringRun} /s | ${ref} req/s | ${round(r.accept.attestedPerSecDuringRun / ref, 3).toFixed(3)} | — | — |
+${ledgerSummary}
+${ledgerRows}
 
 Detail:
 
-- Reference, measured before the accept phase (ref1), before the sustained phase (ref2) and at the end (ref3); the ratios use the mean (runs range ${r.reference.min}–${r.reference.max} req/s):
+- Reference, measured before the accept phase (ref1), before the sustained phase (ref2) and at the end, after the ledger phases (ref3); the ratios use the mean (runs range ${r.reference.min}–${r.reference.max} req/s):
 ${r.reference.runs.map((x: any) => `  - ${x.label}: ${x.requests} requests in ${x.durationS} s, ${x.okPerSec}/s, p50 ${ms(x.p50Ms)}, p99 ${ms(x.p99Ms)}, statuses ${sc(x.statusCounts)}, errors ${x.errors}, timeouts ${x.timeouts}`).join("\n")}
 - Accept: ${r.accept.requests} requests in ${r.accept.durationS} s, each a different pre-signed event (pool ${r.accept.pool}, ${r.accept.exhausted} requests past the pool); ${r.accept.accepted} answered 202, ${r.accept.nonAccepted} not (statuses ${sc(r.accept.statusCounts)}; errors ${r.accept.errors}, timeouts ${r.accept.timeouts}). Latency percentiles are over all responses. A 503 is \`overloaded\`: the pending events reached the inbox bound (\`INBOX_MAX_PENDING\`, split evenly over the event shards). While the run lasted, events reached \`attested\` at ${r.accept.attestedPerSecDuringRun}/s. Right after it: pending ${r.accept.statusAfter.pending}, attested ${r.accept.statusAfter.attested}, rejected ${r.accept.statusAfter.rejected}; that backlog drained in ${drain(r.accept.drain)}.
 - Sustained: offered ${r.sustained.offeredPerSec} req/s (${r.config.sustainedOfferedRatio} × reference) over ${r.config.sustainedConnections} connections for ${r.sustained.durationS} s; ${r.sustained.accepted} answered 202 (${r.sustained.acceptedPerSec}/s), ${r.sustained.nonAccepted} not (statuses ${sc(r.sustained.statusCounts)}); latency p50 ${ms(r.sustained.p50Ms)}, p99 ${ms(r.sustained.p99Ms)}. Pending head mean ${b.headMean} vs tail mean ${b.tailMean} (${r.sustained.samples.length} samples, ${r.sustained.sampleErrors} sample errors).
+${ledgerDetail}
 - 1-minute load average at the end of each phase: ${Object.entries(r.loadAverage1m).map(([k, v]) => `${k} ${v}`).join(", ")} (on ${r.machine.cpuCount} CPUs).
 - Final status: pending ${r.finalStatus.pending}, attested ${r.finalStatus.attested}, rejected ${r.finalStatus.rejected}.
 
@@ -682,7 +1115,32 @@ ${r.reference.runs.map((x: any) => `  - ${x.label}: ${x.requests} requests in ${
    and last samples of the window. The backlog "grew" if the mean pending of the last 5 samples exceeds
    that of the first 5 by more than max(50, half a second of offered load). After the load stops the
    harness measures the time until \`events.pending\` reaches 0.
-7. Both wrangler processes are killed (process group, SIGTERM then SIGKILL) at the end, on error and
+7. Ledger: the intake instance is stopped, then for each account-shard count (${r.config.ledgerShards.join(" and ")}) a
+   fresh EchoNet instance is started (fresh \`--persist-to\`, \`--var ACCOUNT_SHARDS:<n>\`,
+   \`--var ADMIN_TOKEN:…\`; the harness checks \`/v1/status\` reports that shard count), one at a
+   time. Setup: ${r.config.ledgerAccounts} accounts (the first bench authors) each get
+   \`POST /v1/admin/mint\` (25 concurrent calls); the harness waits until all are \`applied\`
+   (\`/v1/status\`: nothing pending or attested, applied + failed ≥ the mint count), checks one mint's
+   status and one balance, then sends ${r.config.durationsS.ledgerWarm} warm-up transfers and waits for them. Then it
+   pre-signs distinct \`ledger.transfer\` events (author and recipient drawn uniformly among the
+   accounts, never equal; 1–100 units, so none runs dry: \`failed\` stays at 0) and offers them
+   at ${r.config.ledgerOfferedRatio} × the reference req/s (${L.offeredPerSec}/s; mean of ref1 and ref2) for
+   ${r.config.durationsS.ledger} s with autocannon \`overallRate\`, sampling \`GET /v1/status\` every second. Applied
+   transfers/s = Δ(\`events.applied\` + \`events.failed\`) / Δt: both statuses mean the event went
+   through the block executor. The steady-state figure (from 5 s on, after the pipeline has filled:
+   witness-inbox batching ≤ 1 s plus the block interval of 1 s) is the one judged against the
+   target; the whole-window figure and the end-to-end figure (all transfers that became final ÷
+   time from the first request to the last one final, drain included) are given beside it. The
+   backlog is \`events.pending + events.attested\` (not yet final); it "grew" if the mean of the
+   last 5 samples exceeds that of the first 5 by more than max(100, one second of offered load)
+   (a block's worth of \`attested\` comes and goes with every cut). If it grew, a second window
+   at ${r.config.ledgerFallbackRatio ?? "—"} × reference${L.fallbackOfferedPerSec ? ` (${L.fallbackOfferedPerSec}/s)` : ""} runs on the same instance after the drain; the target row uses the
+   best window without backlog growth. Executor cost per event = Δ\`executor.ms\` / Δ\`executor.events\`
+   of \`/v1/status\` over the window: the Sequencer's wall time per block (h−1 reads from the
+   account shards, the in-memory execution, the writes to every shard and the commit), shard
+   RPCs included. The cross-shard fraction is computed over the transfers actually sent, with
+   \`accountShardFor\` from \`src/workers/shards.ts\`. Supply conservation is checked at the end.
+8. All wrangler processes are killed (process group, SIGTERM then SIGKILL) at the end, on error and
    on SIGINT; the temp state is deleted.
 
 The sustained phase offers a fixed rate, so its attested/s shows whether that rate is carried without
@@ -698,7 +1156,10 @@ system keeps up; the steady-state figure leaves those seconds out.
   processes and wrangler itself share the same ${r.machine.cpuCount} CPUs. Shard-count effects therefore do not
   show here: on Cloudflare each DO runs apart, so intake and attestation scale with the shard and witness
   counts, while locally they contend for the same cores. The reference has the same handicap, which is
-  why the figures are given as ratios.
+  why the figures are given as ratios. The same holds for the ledger's 1 vs 16 account shards: locally
+  16 shards only add RPCs (every block is written to every shard, and the executor reads from up to
+  16 shards per block) inside the same process, so 16 shards cannot beat 1 here; on Cloudflare the
+  shards' SQLite work would run on separate machines.
 - The machine may be shared with other work (the load averages above show how busy it was); the
   reference brackets the EchoNet phases to expose drift, but figures from one run carry that noise.
 - Local Queues (miniflare) deliver with \`max_batch_timeout = 1\` s batching; production delivery differs.

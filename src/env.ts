@@ -7,6 +7,9 @@ import type { Sequencer } from "./durable-objects/Sequencer";
 import type { AccountShard } from "./durable-objects/AccountShard";
 import type { ContractInstance } from "./durable-objects/ContractInstance";
 import type { SystemIssuer } from "./durable-objects/SystemIssuer";
+import type { ContentShard } from "./durable-objects/ContentShard";
+import type { IndexShard } from "./durable-objects/IndexShard";
+import type { IndexUpdateMessage } from "./queues/messages";
 
 export interface Env {
   EVENT_SHARD: DurableObjectNamespace<EventShard>;
@@ -16,6 +19,9 @@ export interface Env {
   ACCOUNT_SHARD: DurableObjectNamespace<AccountShard>;
   CONTRACT_INSTANCE: DurableObjectNamespace<ContractInstance>;
   SYSTEM_ISSUER: DurableObjectNamespace<SystemIssuer>;
+  CONTENT_SHARD: DurableObjectNamespace<ContentShard>;
+  INDEX_SHARD: DurableObjectNamespace<IndexShard>;
+  INDEX_UPDATES: Queue<IndexUpdateMessage>;
   WITNESS_INBOX: Queue<WitnessInboxMessage>;
   WITNESS_INBOX_DLQ: Queue<WitnessInboxMessage>;
   CHUNKS: R2Bucket;

@@ -29,7 +29,9 @@ import {
 } from "../ledger/executor";
 import type { ContractState } from "../ledger/contracts";
 import type { AnySignedEvent } from "../schemas/events";
-import { accountShardFor, allAccountShards, shardFor, SYSTEM_ISSUER } from "../workers/shards";
+import { accountShardFor, allAccountShards, contentShardFor, shardFor, SYSTEM_ISSUER } from "../workers/shards";
+import { contentKey, contentOpFor, type ContentOp, type IndexUpdate } from "../content/ops";
+import { QueueBatcher } from "../queues/batcher";
 import { migrate, one } from "./sqlite";
 
 const MIGRATIONS = [
@@ -76,11 +78,13 @@ export class Sequencer extends DurableObject<Env> {
   private systemDid: string | null = null;
   /** Executor cost since this instance started: wall time of block application, shard RPCs included. */
   private readonly executor = { blocks: 0, events: 0, ms: 0 };
+  private readonly indexUpdates: QueueBatcher<IndexUpdate>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.config = getConfig(env);
+    this.indexUpdates = new QueueBatcher(env.INDEX_UPDATES);
     ctx.blockConcurrencyWhile(async () => {
       migrate(this.sql, MIGRATIONS);
       if (!this.loadLatest()) {
@@ -290,8 +294,32 @@ export class Sequencer extends DurableObject<Env> {
     this.executor.ms += Date.now() - started;
   }
 
+  /**
+   * After block h is committed: content effects to the ContentShards (in block order,
+   * idempotent by event id), the resulting index updates onto index-updates, and only then
+   * the final statuses — so `applied` means every shard the event touches has applied it.
+   * A failure anywhere re-runs this whole step for h; every part of it is idempotent.
+   */
   private async deliverStatuses(h: number): Promise<void> {
-    const rows = this.sql.exec<{ id: string; seq: number; status: "applied" | "failed"; reason: string | null }>("SELECT id, seq, status, reason FROM entries WHERE block = ?", h).toArray();
+    const rows = this.sql
+      .exec<{ id: string; seq: number; status: "applied" | "failed"; reason: string | null; envelope: string }>(
+        "SELECT id, seq, status, reason, envelope FROM entries WHERE block = ? ORDER BY seq",
+        h,
+      )
+      .toArray();
+
+    const opsByShard = new Map<string, ContentOp[]>();
+    for (const r of rows) {
+      if (r.status !== "applied") continue;
+      const op = contentOpFor(r.id, r.seq, h, JSON.parse(r.envelope) as AnySignedEvent);
+      if (!op) continue;
+      const shard = contentShardFor(contentKey(op), this.config.CONTENT_SHARDS);
+      if (!opsByShard.has(shard)) opsByShard.set(shard, []);
+      opsByShard.get(shard)!.push(op);
+    }
+    const updates = (await Promise.all([...opsByShard].map(([shard, ops]) => this.env.CONTENT_SHARD.getByName(shard).applyOps(ops)))).flat();
+    await Promise.all(updates.map((u) => this.indexUpdates.send(u))); // coalesced, ≤100 msgs / ≤240 KB per batch
+
     const byShard = new Map<string, { id: string; status: "applied" | "failed"; reason?: string; sequence: number; block: number }[]>();
     for (const r of rows) {
       const shard = shardFor(r.id, this.config.EVENT_SHARDS);

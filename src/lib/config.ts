@@ -29,6 +29,7 @@ export const ConfigSchema = z.object({
   INBOX_MAX_PENDING: int(10_000, 1),
   ECHONET_FAULTS: z.coerce.string().default("0"),
   EVENT_SHARDS: int(16, 1),
+  CONTENT_SHARDS: int(16, 1),
   ATTEST_TIMEOUT_MS: int(15_000, 100),
   ATTEST_MAX_ATTEMPTS: int(3, 1),
 });

@@ -17,3 +17,23 @@ export const WitnessInboxMessage = named(
   "witness-inbox (and its dead-letter queue): one recorded event awaiting attestation",
 );
 export type WitnessInboxMessage = z.infer<typeof WitnessInboxMessage>;
+
+export const IndexUpdateMessage = named(
+  z.discriminatedUnion("op", [
+    z.object({
+      op: z.literal("upsert"),
+      id: Hex64,
+      author: z.string(),
+      title: z.string(),
+      text: z.string(),
+      tags: z.array(z.string()),
+      lang: z.string().nullable(),
+      createdAt: z.string(),
+      seq: z.number().int(),
+    }),
+    z.object({ op: z.literal("delete"), id: Hex64 }),
+  ]),
+  "IndexUpdateMessage",
+  "index-updates (and its dead-letter queue): an applied post to index, or a deleted one to remove; idempotent by content id",
+);
+export type IndexUpdateMessage = z.infer<typeof IndexUpdateMessage>;

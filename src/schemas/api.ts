@@ -150,3 +150,63 @@ export const ContractInstanceView = named(
   }),
   "ContractInstance",
 );
+
+// ---- Content and search ----
+
+const Limit = z
+  .string()
+  .regex(/^[1-9][0-9]{0,2}$/, "expected an integer 1-100")
+  .transform(Number)
+  .pipe(z.number().max(100, "at most 100"));
+
+export const PageQuery = z.strictObject({ limit: Limit.optional(), cursor: z.string().max(512).optional() });
+export const ContentIdParam = z.strictObject({ id: Hex64 });
+
+export const SearchQuery = z.strictObject({
+  q: z.string().max(1024),
+  limit: Limit.pipe(z.number().max(50, "at most 50")).optional(),
+  author: Did.optional(),
+  tag: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "expected a lowercase tag").optional(),
+  cursor: z.string().max(512).optional(),
+});
+
+const Stats = z.object({ views: z.number().int(), likes: z.number().int(), comments: z.number().int(), shares: z.number().int() });
+
+export const ContentView = named(
+  z.object({
+    id: Hex64,
+    author: Did,
+    createdAt: IsoTime,
+    title: z.string().nullable(),
+    text: z.string(),
+    tags: z.array(z.string()),
+    lang: z.string().nullable(),
+    chunks: z.array(z.string()),
+    status: z.enum(["live", "deleted"]),
+    stats: Stats,
+    block: z.number().int(),
+  }),
+  "Content",
+  "A post (content id = the id of its content.post event); a deleted post keeps its record without its content",
+);
+
+export const CommentList = named(
+  z.object({
+    comments: z.array(z.object({ id: Hex64, author: Did, text: z.string(), createdAt: IsoTime, block: z.number().int() })),
+    nextCursor: z.string().optional(),
+  }),
+  "CommentList",
+);
+
+export const ContentList = named(z.object({ items: z.array(ContentView), nextCursor: z.string().optional() }), "ContentList");
+
+export const SearchResults = named(
+  z.object({
+    results: z.array(
+      z.object({ id: Hex64, author: Did, title: z.string(), snippet: z.string(), score: z.number(), createdAt: IsoTime, tags: z.array(z.string()) }),
+    ),
+    nextCursor: z.string().optional(),
+  }),
+  "SearchResults",
+  "BM25 (score positive, higher is better), merged from every index shard",
+);

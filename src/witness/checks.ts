@@ -5,6 +5,8 @@
 import { AnyEvent, EVENT_KINDS, SYSTEM_KINDS, type AnyKind, type AnySignedEvent } from "../schemas/events";
 import { checkContractCall } from "../ledger/contracts";
 import { getSystemDid } from "./registry";
+import { getConfig } from "../lib/config";
+import { contentShardFor } from "../workers/shards";
 import { eventIdOf, isFresh, verifyEventSignature } from "../lib/events";
 import type { Env } from "../env";
 
@@ -57,3 +59,26 @@ export async function validateForAttestation(
   }
   return { verdict: "accept" };
 }
+
+// Content: interaction and comment targets must exist and be live; only the author deletes.
+// (Referenced chunks must be stored: registered by the data store.)
+async function lookupTarget(env: Env, target: string) {
+  const shard = env.CONTENT_SHARD.getByName(contentShardFor(target, getConfig(env).CONTENT_SHARDS));
+  return (await shard.lookup([target]))[target];
+}
+
+const liveTarget: Check = async ({ event, env }) => {
+  if (!("target" in event.body)) return null;
+  const t = await lookupTarget(env, event.body.target as string);
+  if (!t) return "target_not_found";
+  return t.status === "live" ? null : "target_deleted";
+};
+for (const k of ["interaction.like", "interaction.share", "interaction.view", "interaction.comment"] as const) registerCheck(k, liveTarget);
+
+registerCheck("content.delete", async ({ event, env }) => {
+  if (event.kind !== "content.delete") return null;
+  const t = await lookupTarget(env, event.body.target);
+  if (!t) return "target_not_found";
+  if (t.author !== event.author) return "not_author";
+  return t.status === "live" ? null : "target_deleted";
+});

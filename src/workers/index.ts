@@ -2,6 +2,7 @@
 import type { Env } from "../env";
 import { app } from "./app";
 import { consumeWitnessInbox, consumeWitnessInboxDlq } from "../queues/witness-inbox";
+import { consumeIndexUpdates } from "../queues/index-updates";
 
 export { EventShard } from "../durable-objects/EventShard";
 export { WitnessNode } from "../durable-objects/WitnessNode";
@@ -10,6 +11,8 @@ export { Sequencer } from "../durable-objects/Sequencer";
 export { AccountShard } from "../durable-objects/AccountShard";
 export { ContractInstance } from "../durable-objects/ContractInstance";
 export { SystemIssuer } from "../durable-objects/SystemIssuer";
+export { ContentShard } from "../durable-objects/ContentShard";
+export { IndexShard } from "../durable-objects/IndexShard";
 
 export default {
   fetch: app.fetch,
@@ -19,6 +22,9 @@ export default {
         return consumeWitnessInbox(batch, env);
       case "witness-inbox-dlq":
         return consumeWitnessInboxDlq(batch, env);
+      case "index-updates":
+      case "index-updates-dlq":
+        return consumeIndexUpdates(batch, env);
       default:
         console.error(`no consumer for queue ${batch.queue}; retrying`);
         batch.retryAll();

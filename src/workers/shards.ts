@@ -17,3 +17,15 @@ export const allAccountShards = (shards: number): string[] => Array.from({ lengt
 
 export const SEQUENCER = "sequencer";
 export const SYSTEM_ISSUER = "system";
+
+/** ContentShard instance for a content id. */
+export function contentShardFor(contentId: string, shards: number): string {
+  return `content-${parseInt(contentId.slice(0, 8), 16) % shards}`;
+}
+export const allContentShards = (shards: number): string[] => Array.from({ length: shards }, (_, i) => `content-${i}`);
+
+/** IndexShard instance for a content id (document partitioning). */
+export function indexShardFor(contentId: string, shards: number): string {
+  return `index-${parseInt(contentId.slice(8, 16), 16) % shards}`;
+}
+export const allIndexShards = (shards: number): string[] => Array.from({ length: shards }, (_, i) => `index-${i}`);

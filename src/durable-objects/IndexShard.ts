@@ -1,0 +1,117 @@
+// IndexShard: one document partition of the full-text index (by content id), SQLite FTS5 with
+// BM25 and snippets. Updates arrive in batches from the index-updates queue and are
+// idempotent: posts are immutable (an upsert of a known id is a no-op) and a delete leaves a
+// tombstone, so a late or redelivered upsert can never resurrect deleted content.
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
+import type { IndexUpdate } from "../content/ops";
+import { migrate, one } from "./sqlite";
+
+const MIGRATIONS = [
+  `CREATE VIRTUAL TABLE fts USING fts5(title, text, tags, tokenize = 'porter unicode61 remove_diacritics 2');
+   CREATE TABLE docs (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, author TEXT NOT NULL, title TEXT NOT NULL, created_at TEXT NOT NULL, tags TEXT NOT NULL, seq INTEGER NOT NULL);
+   CREATE INDEX docs_author ON docs (author);
+   CREATE TABLE doc_tags (tag TEXT NOT NULL, rowid INTEGER NOT NULL, PRIMARY KEY (tag, rowid)) WITHOUT ROWID;
+   CREATE TABLE tombstones (id TEXT PRIMARY KEY) WITHOUT ROWID;`,
+];
+
+// BM25 column weights: title, text, tags.
+const BM25 = "bm25(fts, 4.0, 1.0, 2.0)";
+
+export interface SearchHit {
+  id: string;
+  author: string;
+  title: string;
+  snippet: string;
+  score: number;
+  createdAt: string;
+  tags: string[];
+}
+
+export interface ShardQuery {
+  match: string;
+  limit: number;
+  author?: string;
+  tag?: string;
+  after?: { s: number; i: string };
+}
+
+export class IndexShard extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    ctx.blockConcurrencyWhile(async () => migrate(this.sql, MIGRATIONS));
+  }
+
+  async apply(updates: IndexUpdate[]): Promise<{ indexed: number; deleted: number }> {
+    let indexed = 0;
+    let deleted = 0;
+    for (const u of updates) {
+      if (u.op === "delete") {
+        this.sql.exec("INSERT OR IGNORE INTO tombstones (id) VALUES (?)", u.id);
+        const row = one(this.sql.exec<{ rowid: number }>("SELECT rowid FROM docs WHERE id = ?", u.id));
+        if (row) {
+          this.sql.exec("DELETE FROM fts WHERE rowid = ?", row.rowid);
+          this.sql.exec("DELETE FROM doc_tags WHERE rowid = ?", row.rowid);
+          this.sql.exec("DELETE FROM docs WHERE rowid = ?", row.rowid);
+          deleted++;
+        }
+        continue;
+      }
+      if (one(this.sql.exec("SELECT 1 AS x FROM tombstones WHERE id = ?", u.id))) continue;
+      if (one(this.sql.exec("SELECT 1 AS x FROM docs WHERE id = ?", u.id))) continue;
+      const rowid = one(
+        this.sql.exec<{ rowid: number }>(
+          "INSERT INTO docs (id, author, title, created_at, tags, seq) VALUES (?, ?, ?, ?, ?, ?) RETURNING rowid",
+          u.id, u.author, u.title, u.createdAt, JSON.stringify(u.tags), u.seq,
+        ),
+      )!.rowid;
+      this.sql.exec("INSERT INTO fts (rowid, title, text, tags) VALUES (?, ?, ?, ?)", rowid, u.title, u.text, u.tags.join(" "));
+      for (const tag of new Set(u.tags)) this.sql.exec("INSERT OR IGNORE INTO doc_tags (tag, rowid) VALUES (?, ?)", tag, rowid);
+      indexed++;
+    }
+    return { indexed, deleted };
+  }
+
+  /** Top `limit` hits by BM25 (score = −bm25, higher is better), after an optional cursor. */
+  async search(q: ShardQuery): Promise<SearchHit[]> {
+    const where: string[] = ["fts MATCH ?"];
+    const args: SqlStorageValue[] = [q.match];
+    if (q.author) {
+      where.push("d.author = ?");
+      args.push(q.author);
+    }
+    if (q.tag) {
+      where.push("fts.rowid IN (SELECT rowid FROM doc_tags WHERE tag = ?)");
+      args.push(q.tag);
+    }
+    let outer = "";
+    if (q.after) {
+      outer = "WHERE score < ? OR (score = ? AND id > ?)";
+      args.push(q.after.s, q.after.s, q.after.i);
+    }
+    args.push(q.limit);
+    const rows = this.sql
+      .exec<{ id: string; author: string; title: string; created_at: string; tags: string; score: number; snippet: string }>(
+        `SELECT * FROM (
+           SELECT d.id, d.author, d.title, d.created_at, d.tags, -${BM25} AS score,
+                  snippet(fts, 1, '[', ']', '…', 16) AS snippet
+           FROM fts JOIN docs d ON d.rowid = fts.rowid
+           WHERE ${where.join(" AND ")}
+         ) ${outer}
+         ORDER BY score DESC, id ASC LIMIT ?`,
+        ...args,
+      )
+      .toArray();
+    return rows.map((r) => ({ id: r.id, author: r.author, title: r.title, snippet: r.snippet, score: r.score, createdAt: r.created_at, tags: JSON.parse(r.tags) }));
+  }
+
+  async stats(): Promise<{ docs: number; tombstones: number }> {
+    return {
+      docs: one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM docs"))!.n,
+      tombstones: one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM tombstones"))!.n,
+    };
+  }
+}

@@ -1,0 +1,38 @@
+// The search query language (DESIGN §9): words (all must match), "quoted phrases" and
+// prefix*. User input is never passed raw to FTS5: every term is rebuilt from letters and
+// digits only and quoted, so no FTS5 operator or syntax can come from the user.
+
+export const MAX_QUERY_CHARS = 256;
+export const MAX_QUERY_TERMS = 16;
+
+export type ParsedQuery = { ok: true; match: string; terms: string[] } | { ok: false; error: string };
+
+const WORD = /[\p{L}\p{N}]+/gu;
+
+export function parseQuery(q: string): ParsedQuery {
+  const input = q.trim();
+  if (input.length === 0) return { ok: false, error: "q is empty" };
+  if (input.length > MAX_QUERY_CHARS) return { ok: false, error: `q is longer than ${MAX_QUERY_CHARS} characters` };
+  const parts: string[] = [];
+  const terms: string[] = [];
+  for (const m of input.matchAll(/"([^"]*)"?|(\S+)/g)) {
+    if (m[1] !== undefined) {
+      const words = m[1].match(WORD) ?? [];
+      if (words.length === 0) continue;
+      parts.push(`"${words.join(" ")}"`);
+      terms.push(...words);
+    } else {
+      const raw = m[2]!;
+      const words = raw.match(WORD) ?? [];
+      if (words.length === 0) continue;
+      const prefix = raw.endsWith("*");
+      // A token like "e-mail" becomes the phrase "e mail", as the tokenizer would see it.
+      const phrase = `"${words.join(" ")}"`;
+      parts.push(prefix ? `${phrase} *` : phrase);
+      terms.push(...words);
+    }
+    if (parts.length > MAX_QUERY_TERMS) return { ok: false, error: `q has more than ${MAX_QUERY_TERMS} terms` };
+  }
+  if (parts.length === 0) return { ok: false, error: "q has no searchable words" };
+  return { ok: true, match: parts.join(" AND "), terms };
+}
