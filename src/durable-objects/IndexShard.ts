@@ -6,6 +6,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { IndexUpdate } from "../content/ops";
 import { migrate, one } from "./sqlite";
+import { fts5Idf } from "../search/query";
 
 const MIGRATIONS = [
   `CREATE VIRTUAL TABLE fts USING fts5(title, text, tags, tokenize = 'porter unicode61 remove_diacritics 2');
@@ -29,7 +30,10 @@ export interface SearchHit {
 }
 
 export interface ShardQuery {
-  match: string;
+  /** FTS5 phrases, ANDed (from parseQuery: already safely quoted). */
+  phrases: string[];
+  /** Global document count and per-phrase document frequencies across all shards. */
+  global?: { docs: number; hits: number[] };
   limit: number;
   author?: string;
   tag?: string;
@@ -75,37 +79,67 @@ export class IndexShard extends DurableObject<Env> {
     return { indexed, deleted };
   }
 
-  /** Top `limit` hits by BM25 (score = −bm25, higher is better), after an optional cursor. */
+  /** Local statistics for global BM25: document count and, per phrase, matching documents. */
+  async termStats(phrases: string[]): Promise<{ docs: number; hits: number[] }> {
+    const docs = one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM docs"))!.n;
+    const hits = phrases.map((p) => one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM fts WHERE fts MATCH ?", p))!.n);
+    return { docs, hits };
+  }
+
+  /**
+   * Top `limit` hits after an optional cursor. With `global` statistics, each phrase's BM25
+   * contribution is rescaled from this shard's IDF to the global IDF — FTS5's bm25() of a
+   * single phrase is exactly IDF_local × (its term-frequency part) — so scores from every
+   * shard are comparable and the merged top k matches a single index (DESIGN §9 ranking).
+   */
   async search(q: ShardQuery): Promise<SearchHit[]> {
-    const where: string[] = ["fts MATCH ?"];
-    const args: SqlStorageValue[] = [q.match];
+    const phrases = q.phrases;
+    let weights = phrases.map(() => 1);
+    if (q.global) {
+      const local = await this.termStats(phrases);
+      weights = phrases.map((_, i) => fts5Idf(q.global!.docs, q.global!.hits[i]!) / fts5Idf(local.docs, local.hits[i]!));
+    }
+    const args: SqlStorageValue[] = [...phrases];
+    const ctes = phrases.map((_, i) => `p${i} AS (SELECT rowid, ${BM25} AS b FROM fts WHERE fts MATCH ?)`);
+    const joins = phrases.map((_, i) => `JOIN p${i} ON p${i}.rowid = d.rowid`).join(" ");
+    const score = phrases.map((_, i) => `p${i}.b * ${weights[i]!.toPrecision(17)}`).join(" + ");
+    const filters: string[] = [];
     if (q.author) {
-      where.push("d.author = ?");
+      filters.push("d.author = ?");
       args.push(q.author);
     }
     if (q.tag) {
-      where.push("fts.rowid IN (SELECT rowid FROM doc_tags WHERE tag = ?)");
+      filters.push("d.rowid IN (SELECT rowid FROM doc_tags WHERE tag = ?)");
       args.push(q.tag);
     }
-    let outer = "";
+    let after = "";
     if (q.after) {
-      outer = "WHERE score < ? OR (score = ? AND id > ?)";
+      after = "WHERE score < ? OR (score = ? AND id > ?)";
       args.push(q.after.s, q.after.s, q.after.i);
     }
     args.push(q.limit);
     const rows = this.sql
-      .exec<{ id: string; author: string; title: string; created_at: string; tags: string; score: number; snippet: string }>(
-        `SELECT * FROM (
-           SELECT d.id, d.author, d.title, d.created_at, d.tags, -${BM25} AS score,
-                  snippet(fts, 1, '[', ']', '…', 16) AS snippet
-           FROM fts JOIN docs d ON d.rowid = fts.rowid
-           WHERE ${where.join(" AND ")}
-         ) ${outer}
-         ORDER BY score DESC, id ASC LIMIT ?`,
+      .exec<{ rowid: number; id: string; author: string; title: string; created_at: string; tags: string; score: number }>(
+        `WITH ${ctes.join(", ")},
+         hits AS (
+           SELECT d.rowid AS rowid, d.id AS id, d.author AS author, d.title AS title, d.created_at AS created_at, d.tags AS tags, -(${score}) AS score
+           FROM docs d ${joins} ${filters.length ? `WHERE ${filters.join(" AND ")}` : ""}
+         )
+         SELECT * FROM hits ${after} ORDER BY score DESC, id ASC LIMIT ?`,
         ...args,
       )
       .toArray();
-    return rows.map((r) => ({ id: r.id, author: r.author, title: r.title, snippet: r.snippet, score: r.score, createdAt: r.created_at, tags: JSON.parse(r.tags) }));
+    const snippets = new Map<number, string>();
+    if (rows.length > 0) {
+      for (const r of this.sql.exec<{ rowid: number; s: string }>(
+        `SELECT rowid, snippet(fts, 1, '[', ']', '…', 16) AS s FROM fts WHERE fts MATCH ? AND rowid IN (${rows.map(() => "?").join(",")})`,
+        phrases.join(" AND "),
+        ...rows.map((r) => r.rowid),
+      )) {
+        snippets.set(r.rowid, r.s);
+      }
+    }
+    return rows.map((r) => ({ id: r.id, author: r.author, title: r.title, snippet: snippets.get(r.rowid) ?? "", score: r.score, createdAt: r.created_at, tags: JSON.parse(r.tags) }));
   }
 
   async stats(): Promise<{ docs: number; tombstones: number }> {

@@ -28,8 +28,25 @@ export function decodeCursor<T>(cursor: string, check: (v: unknown) => v is T): 
   }
 }
 
-export const isRankCursor = (v: unknown): v is { s: number; i: string } =>
-  typeof v === "object" && v !== null && typeof (v as any).s === "number" && Number.isFinite((v as any).s) && typeof (v as any).i === "string" && /^[0-9a-f]{64}$/.test((v as any).i);
+/** A search cursor: last score and id, and the global statistics page 1 was scored with. */
+export interface RankCursor {
+  s: number;
+  i: string;
+  g: { docs: number; hits: number[] };
+}
+
+const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
+
+export const isRankCursor = (v: unknown): v is RankCursor => {
+  if (typeof v !== "object" || v === null) return false;
+  const c = v as Record<string, any>;
+  return (
+    typeof c.s === "number" && Number.isFinite(c.s) &&
+    typeof c.i === "string" && /^[0-9a-f]{64}$/.test(c.i) &&
+    typeof c.g === "object" && c.g !== null && isCount(c.g.docs) &&
+    Array.isArray(c.g.hits) && c.g.hits.length <= 16 && c.g.hits.every(isCount)
+  );
+};
 
 export const isSeqCursor = (v: unknown): v is { q: number } =>
   typeof v === "object" && v !== null && Number.isSafeInteger((v as any).q) && (v as any).q > 0;

@@ -5,7 +5,8 @@
 export const MAX_QUERY_CHARS = 256;
 export const MAX_QUERY_TERMS = 16;
 
-export type ParsedQuery = { ok: true; match: string; terms: string[] } | { ok: false; error: string };
+/** `phrases` are the FTS5 phrases ANDed together in `match`, each already safely quoted. */
+export type ParsedQuery = { ok: true; match: string; phrases: string[]; terms: string[] } | { ok: false; error: string };
 
 const WORD = /[\p{L}\p{N}]+/gu;
 
@@ -34,5 +35,16 @@ export function parseQuery(q: string): ParsedQuery {
     if (parts.length > MAX_QUERY_TERMS) return { ok: false, error: `q has more than ${MAX_QUERY_TERMS} terms` };
   }
   if (parts.length === 0) return { ok: false, error: "q has no searchable words" };
-  return { ok: true, match: parts.join(" AND "), terms };
+  const phrases = [...new Set(parts)];
+  return { ok: true, match: phrases.join(" AND "), phrases, terms };
+}
+
+/**
+ * BM25 inverse document frequency exactly as SQLite FTS5 computes it (including its clamp
+ * for terms in more than half the documents), so per-shard scores can be rescaled to global
+ * statistics.
+ */
+export function fts5Idf(docs: number, hits: number): number {
+  const idf = Math.log((docs - hits + 0.5) / (hits + 0.5));
+  return idf <= 0 ? 1e-6 : idf;
 }

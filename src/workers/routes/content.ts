@@ -4,13 +4,34 @@ import type { Env } from "../../env";
 import { getConfig } from "../../lib/config";
 import { ApiError, validationError } from "../../lib/errors";
 import type { PostView } from "../../durable-objects/ContentShard";
+import type { IndexShard } from "../../durable-objects/IndexShard";
 import { parseQuery } from "../../search/query";
-import { decodeCursor, encodeCursor, isRankCursor, isSeqCursor, mergeTop } from "../../search/merge";
+import { decodeCursor, encodeCursor, isRankCursor, isSeqCursor, mergeTop, type RankCursor } from "../../search/merge";
 import { ContentIdParam, DidParam, PageQuery, SearchQuery } from "../../schemas/api";
 import { allContentShards, allIndexShards, contentShardFor } from "../shards";
 import { parseOr400, type AppContext } from "../http";
 
 export const content = new Hono<{ Bindings: Env }>();
+
+// Per-phrase global statistics, cached per isolate for a few seconds: an immutable snapshot
+// per phrase, replaced whole. Bounded; cleared when full.
+const STATS_TTL_MS = 5_000;
+const STATS_MAX = 10_000;
+const statsCache = new Map<string, { at: number; docs: number; hits: number }>();
+
+async function globalStats(shards: DurableObjectStub<IndexShard>[], phrases: string[]): Promise<{ docs: number; hits: number[] }> {
+  const now = Date.now();
+  const cached = phrases.map((p) => statsCache.get(p));
+  if (cached.every((c) => c && now - c.at < STATS_TTL_MS)) {
+    return { docs: cached[0]!.docs, hits: cached.map((c) => c!.hits) };
+  }
+  const per = await Promise.all(shards.map((s) => s.termStats(phrases)));
+  const docs = per.reduce((n, s) => n + s.docs, 0);
+  const hits = phrases.map((_, i) => per.reduce((n, s) => n + s.hits[i]!, 0));
+  if (statsCache.size + phrases.length > STATS_MAX) statsCache.clear();
+  phrases.forEach((p, i) => statsCache.set(p, { at: now, docs, hits: hits[i]! }));
+  return { docs, hits };
+}
 
 const DEFAULT_LIMIT = 20;
 const DEFAULT_SEARCH_LIMIT = 10;
@@ -66,18 +87,32 @@ content.get("/search", async (c) => {
   const parsed = parseQuery(query.q);
   if (!parsed.ok) throw validationError(parsed.error, [{ path: "q", message: parsed.error }]);
   const limit = query.limit ?? DEFAULT_SEARCH_LIMIT;
-  let after: { s: number; i: string } | undefined;
+  let cursor: RankCursor | undefined;
   if (query.cursor !== undefined) {
-    after = decodeCursor(query.cursor, isRankCursor) ?? undefined;
-    if (!after) throw validationError("invalid cursor", [{ path: "cursor", message: "not a cursor issued by this API" }]);
+    cursor = decodeCursor(query.cursor, isRankCursor) ?? undefined;
+    if (!cursor || cursor.g.hits.length !== parsed.phrases.length) {
+      throw validationError("invalid cursor", [{ path: "cursor", message: "not a cursor issued by this API for this query" }]);
+    }
   }
-  const shardQuery = { match: parsed.match, limit: limit + 1, ...(query.author ? { author: query.author } : {}), ...(query.tag ? { tag: query.tag } : {}), ...(after ? { after } : {}) };
-  const lists = await Promise.all(allIndexShards(getConfig(c.env).INDEX_SHARDS).map((s) => c.env.INDEX_SHARD.getByName(s).search(shardQuery)));
+  const after = cursor ? { s: cursor.s, i: cursor.i } : undefined;
+  const shards = allIndexShards(getConfig(c.env).INDEX_SHARDS).map((s) => c.env.INDEX_SHARD.getByName(s));
+  // Two rounds (DFS query-then-fetch): global statistics, then every shard scores with them.
+  // Later pages reuse the statistics of the first (carried in the cursor): stable scores.
+  const global = cursor ? cursor.g : await globalStats(shards, parsed.phrases);
+  const shardQuery = {
+    phrases: parsed.phrases,
+    global,
+    limit: limit + 1,
+    ...(query.author ? { author: query.author } : {}),
+    ...(query.tag ? { tag: query.tag } : {}),
+    ...(after ? { after } : {}),
+  };
+  const lists = await Promise.all(shards.map((s) => s.search(shardQuery)));
   const { items, more } = mergeTop(lists, limit);
   const body: Record<string, unknown> = { results: items };
   if (more) {
     const last = items[items.length - 1]!;
-    body.nextCursor = encodeCursor({ s: last.score, i: last.id });
+    body.nextCursor = encodeCursor({ s: last.score, i: last.id, g: global } satisfies RankCursor);
   }
   return c.json(body);
 });
