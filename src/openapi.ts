@@ -27,6 +27,8 @@ const problem = (description: string) => ({ description, content: { "application
 const idParam = { name: "id", in: "path", required: true, schema: { type: "string", pattern: "^[0-9a-f]{64}$" } };
 const adminAuth = [{ admin: [] }];
 const heightParam = { name: "height", in: "path", required: true, schema: { type: "integer", minimum: 0 } };
+const limitQuery = { name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 100 } };
+const cursorQuery = { name: "cursor", in: "query", required: false, schema: { type: "string" }, description: "opaque, from nextCursor" };
 const atQuery = { name: "at", in: "query", required: false, schema: { type: "integer", minimum: 0 } };
 const idemHeader = { name: "Idempotency-Key", in: "header", required: false, schema: { type: "string", pattern: "^[A-Za-z0-9:._-]{1,100}$" } };
 
@@ -141,6 +143,40 @@ export function openApiDocument(): Json {
           parameters: [idemHeader],
           requestBody: { required: true, content: { "application/json": { schema: ref("AdminReputation") } } },
           responses: { "202": json("EventAccepted", "System event recorded"), "400": problem("validation_failed"), "401": problem("unauthorized") },
+        },
+      },
+      "/v1/content/{id}": {
+        get: {
+          summary: "A post: content, status (live | deleted) and exact stats",
+          parameters: [idParam],
+          responses: { "200": json("Content", "Post"), "400": problem("validation_failed"), "404": problem("not_found") },
+        },
+      },
+      "/v1/content/{id}/comments": {
+        get: {
+          summary: "Comments on a post, newest first",
+          parameters: [idParam, limitQuery, cursorQuery],
+          responses: { "200": json("CommentList", "Comments"), "400": problem("validation_failed"), "404": problem("not_found") },
+        },
+      },
+      "/v1/accounts/{did}/content": {
+        get: {
+          summary: "An author's live posts, newest first",
+          parameters: [{ name: "did", in: "path", required: true, schema: { type: "string" } }, limitQuery, cursorQuery],
+          responses: { "200": json("ContentList", "Posts"), "400": problem("validation_failed") },
+        },
+      },
+      "/v1/search": {
+        get: {
+          summary: "Full-text search: words (all must match), \"phrases\", prefix*; BM25 merged across shards",
+          parameters: [
+            { name: "q", in: "query", required: true, schema: { type: "string", maxLength: 256 } },
+            { name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 50 } },
+            { name: "author", in: "query", required: false, schema: { type: "string" } },
+            { name: "tag", in: "query", required: false, schema: { type: "string" } },
+            cursorQuery,
+          ],
+          responses: { "200": json("SearchResults", "Results"), "400": problem("validation_failed") },
         },
       },
       "/openapi.json": { get: { summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } } },

@@ -20,7 +20,9 @@ describe("GET /openapi.json, /docs, /", () => {
     const r = await api("GET", "/openapi.json");
     expect(r.status).toBe(200);
     expect(r.body.openapi).toBe("3.1.0");
-    for (const p of ["/v1/events", "/v1/events/{id}", "/v1/witnesses", "/v1/health", "/v1/status"]) expect(r.body.paths).toHaveProperty([p]);
+    for (const p of ["/v1/events", "/v1/events/{id}", "/v1/witnesses", "/v1/health", "/v1/status", "/v1/blocks/{height}", "/v1/accounts/{did}", "/v1/ledger/supply", "/v1/contracts/{instance}", "/v1/admin/mint", "/v1/content/{id}", "/v1/search"]) {
+      expect(r.body.paths).toHaveProperty([p]);
+    }
     for (const s of ["Event", "EventRecord", "Receipt", "Attestation", "Problem", "WitnessList", "ContentPostBody", "CampaignCreateBody"]) {
       expect(r.body.components.schemas).toHaveProperty([s]);
     }
