@@ -50,7 +50,7 @@ document.getElementById("goacct").onclick = async () => {
   const out = document.getElementById("acct");
   out.hidden = false;
   const r = await fetch("/v1/accounts/" + encodeURIComponent(did));
-  out.textContent = r.status + "\n" + JSON.stringify(await r.json(), null, 2);
+  out.textContent = r.status + "\\n" + JSON.stringify(await r.json(), null, 2);
 };
 async function witnesses() {
   const w = await (await fetch("/v1/witnesses")).json();

@@ -43,3 +43,14 @@ describe("GET /openapi.json, /docs, /", () => {
     }
   });
 });
+
+describe("page scripts", () => {
+  it("the explorer's and the reference's inline scripts parse", async () => {
+    for (const path of ["/", "/docs"]) {
+      const html = String((await api("GET", path)).body);
+      const script = /<script>([\s\S]*)<\/script>/.exec(html)![1]!;
+      // Compiles without running: a syntax error here is a blank page for users.
+      expect(() => new Function(script)).not.toThrow();
+    }
+  });
+});
