@@ -187,15 +187,16 @@ export class Sequencer extends DurableObject<Env> {
   // ---- block cutting ----
 
   private cutBlock(heartbeat: boolean): void {
-    const ids = this.sql
-      .exec<{ id: string }>("SELECT id FROM entries WHERE block IS NULL ORDER BY seq LIMIT ?", this.config.BLOCK_MAX_EVENTS)
-      .toArray()
-      .map((r) => r.id);
+    const rows = this.sql
+      .exec<{ id: string; seq: number }>("SELECT id, seq FROM entries WHERE block IS NULL ORDER BY seq LIMIT ?", this.config.BLOCK_MAX_EVENTS)
+      .toArray();
+    const ids = rows.map((r) => r.id);
     if (ids.length === 0 && !heartbeat) return;
     const createdAtMs = Math.max(Date.now(), Date.parse(this.latest.createdAt)); // never decreases
     const block = makeBlock(this.latest.height + 1, this.latest.hash, new Date(createdAtMs).toISOString(), ids);
     this.insertBlock(block);
-    for (const id of ids) this.sql.exec("UPDATE entries SET block = ? WHERE id = ?", block.height, id);
+    // The block takes the lowest unblocked sequences, so "unblocked up to its last seq" is it.
+    if (rows.length > 0) this.sql.exec("UPDATE entries SET block = ? WHERE block IS NULL AND seq <= ?", block.height, rows[rows.length - 1]!.seq);
     this.latest = block;
     this.unblocked -= ids.length;
     this.firstPendingAt = this.unblocked > 0 ? Date.now() : null;

@@ -1,39 +1,65 @@
-// Coalesces concurrent queue sends into sendBatch calls (≤100 messages, ≤256 KB), so a burst
-// of intake becomes a few large queue operations instead of one per event.
+// Coalesces queue sends into sendBatch calls (≤100 messages, ≤256 KB), so a burst of intake
+// becomes a few large queue operations instead of one per event. A batch leaves when it is
+// full or `lingerMs` after its first message (0: at the end of the current microtask).
 
 const MAX_MESSAGES = 100;
 const MAX_BYTES = 240 * 1024; // below the 256 KB batch limit, leaving room for framing
 
-export class QueueBatcher<T> {
-  private buffer: { body: T; bytes: number }[] = [];
-  private scheduled: Promise<void> | null = null;
+interface Pending<T> {
+  items: { body: T; bytes: number }[];
+  done: Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
 
-  constructor(private readonly queue: Queue<T>) {}
+export class QueueBatcher<T> {
+  private current: Pending<T> | null = null;
+
+  constructor(
+    private readonly queue: Queue<T>,
+    private readonly lingerMs = 0,
+  ) {}
 
   /** Resolves once the batch holding `body` has been handed to the queue. */
   send(body: T): Promise<void> {
-    this.buffer.push({ body, bytes: JSON.stringify(body).length + 64 });
-    this.scheduled ??= Promise.resolve().then(() => this.flush());
-    return this.scheduled;
+    let batch = this.current;
+    if (!batch) {
+      let resolve!: () => void;
+      let reject!: (err: unknown) => void;
+      const done = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      batch = this.current = { items: [], done, resolve, reject };
+      const b = batch;
+      const flushLater = () => {
+        if (this.current === b) this.flush();
+      };
+      if (this.lingerMs > 0) setTimeout(flushLater, this.lingerMs);
+      else queueMicrotask(flushLater);
+    }
+    batch.items.push({ body, bytes: JSON.stringify(body).length + 64 });
+    if (batch.items.length >= MAX_MESSAGES) this.flush();
+    return batch.done;
   }
 
-  private async flush(): Promise<void> {
-    const items = this.buffer;
-    this.buffer = [];
-    this.scheduled = null;
+  private flush(): void {
+    const batch = this.current;
+    if (!batch) return;
+    this.current = null;
     const sends: Promise<unknown>[] = [];
-    let batch: { body: T }[] = [];
+    let chunk: { body: T }[] = [];
     let bytes = 0;
-    for (const item of items) {
-      if (batch.length === MAX_MESSAGES || (batch.length > 0 && bytes + item.bytes > MAX_BYTES)) {
-        sends.push(this.queue.sendBatch(batch));
-        batch = [];
+    for (const item of batch.items) {
+      if (chunk.length > 0 && bytes + item.bytes > MAX_BYTES) {
+        sends.push(this.queue.sendBatch(chunk));
+        chunk = [];
         bytes = 0;
       }
-      batch.push({ body: item.body });
+      chunk.push({ body: item.body });
       bytes += item.bytes;
     }
-    if (batch.length > 0) sends.push(this.queue.sendBatch(batch));
-    await Promise.all(sends);
+    if (chunk.length > 0) sends.push(this.queue.sendBatch(chunk));
+    Promise.all(sends).then(() => batch.resolve(), batch.reject);
   }
 }
