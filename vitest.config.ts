@@ -17,6 +17,7 @@ export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    teardownTimeout: 15_000,
     projects: [
       {
         extends: true,

@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { api, expectProblem, freshIp, newIdentity, signedEvent, submit, until, type Identity } from "../helpers/client";
 import { waitFinal } from "../helpers/ledger";
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import worker from "../../src/workers/index";
 
 const ip = freshIp();
 
@@ -141,6 +143,27 @@ describe("search", () => {
     expect(byBob.body.results.map((r: any) => r.id).sort()).toEqual(posts.filter((_, i) => i % 3 === 0).sort());
     const odd = await search(`q=${word}&tag=odd&limit=50`);
     expect(odd.body.results.map((r: any) => r.id).sort()).toEqual(posts.filter((_, i) => i % 2 === 1).sort());
+  });
+
+  it("index-updates redelivery is idempotent and a late upsert never resurrects a deleted post", async () => {
+    const word = `wombat${Date.now().toString(36)}`;
+    const doc = (id: string) => ({ op: "upsert", id, author: "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK", title: "t", text: `${word} burrow`, tags: [], lang: null, createdAt: new Date().toISOString(), seq: 1 });
+    const deliver = async (bodies: unknown[]) => {
+      const batch = createMessageBatch("index-updates", bodies.map((body, i) => ({ id: `r${i}`, timestamp: new Date(), attempts: 1, body })));
+      const ctx = createExecutionContext();
+      await worker.queue(batch as MessageBatch<unknown>, env, ctx);
+      return getQueueResult(batch, ctx);
+    };
+    const a = "a1".repeat(32);
+    const b = "b2".repeat(32);
+    await deliver([doc(a), doc(a), doc(b)]);
+    await deliver([doc(a)]);
+    expect((await search(`q=${word}`)).body.results.map((r: any) => r.id).sort()).toEqual([a, b]);
+    await deliver([{ op: "delete", id: a }, { op: "delete", id: a }]);
+    await deliver([doc(a)]); // late redelivery of the upsert
+    expect((await search(`q=${word}`)).body.results.map((r: any) => r.id)).toEqual([b]);
+    const malformed = await deliver([{ op: "upsert", id: "nope" }]);
+    expect(malformed.explicitAcks).toEqual(["r0"]); // dropped loudly, never retried forever
   });
 
   it("empty, oversized and malformed queries are 400; FTS5 syntax in user input is inert", async () => {
