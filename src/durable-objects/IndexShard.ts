@@ -34,6 +34,8 @@ export interface ShardQuery {
   phrases: string[];
   /** Global document count and per-phrase document frequencies across all shards. */
   global?: { docs: number; hits: number[] };
+  /** This shard's own statistics for the same phrases, when the caller already has them. */
+  local?: { docs: number; hits: number[] };
   limit: number;
   author?: string;
   tag?: string;
@@ -96,12 +98,13 @@ export class IndexShard extends DurableObject<Env> {
     const phrases = q.phrases;
     let weights = phrases.map(() => 1);
     if (q.global) {
-      const local = await this.termStats(phrases);
+      const local = q.local ?? (await this.termStats(phrases));
       weights = phrases.map((_, i) => fts5Idf(q.global!.docs, q.global!.hits[i]!) / fts5Idf(local.docs, local.hits[i]!));
     }
     const args: SqlStorageValue[] = [...phrases];
-    const ctes = phrases.map((_, i) => `p${i} AS (SELECT rowid, ${BM25} AS b FROM fts WHERE fts MATCH ?)`);
-    const joins = phrases.map((_, i) => `JOIN p${i} ON p${i}.rowid = d.rowid`).join(" ");
+    // Materialized, FTS-first: each phrase is matched once; docs are looked up by rowid.
+    const ctes = phrases.map((_, i) => `p${i} AS MATERIALIZED (SELECT rowid, ${BM25} AS b FROM fts WHERE fts MATCH ?)`);
+    const joins = phrases.slice(1).map((_, i) => `JOIN p${i + 1} ON p${i + 1}.rowid = p0.rowid`).join(" ");
     const score = phrases.map((_, i) => `p${i}.b * ${weights[i]!.toPrecision(17)}`).join(" + ");
     const filters: string[] = [];
     if (q.author) {
@@ -123,7 +126,7 @@ export class IndexShard extends DurableObject<Env> {
         `WITH ${ctes.join(", ")},
          hits AS (
            SELECT d.rowid AS rowid, d.id AS id, d.author AS author, d.title AS title, d.created_at AS created_at, d.tags AS tags, -(${score}) AS score
-           FROM docs d ${joins} ${filters.length ? `WHERE ${filters.join(" AND ")}` : ""}
+           FROM p0 ${joins} JOIN docs d ON d.rowid = p0.rowid ${filters.length ? `WHERE ${filters.join(" AND ")}` : ""}
          )
          SELECT * FROM hits ${after} ORDER BY score DESC, id ASC LIMIT ?`,
         ...args,

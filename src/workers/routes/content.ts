@@ -19,18 +19,21 @@ const STATS_TTL_MS = 5_000;
 const STATS_MAX = 10_000;
 const statsCache = new Map<string, { at: number; docs: number; hits: number }>();
 
-async function globalStats(shards: DurableObjectStub<IndexShard>[], phrases: string[]): Promise<{ docs: number; hits: number[] }> {
+type Stats = { docs: number; hits: number[] };
+
+/** Global statistics, and each shard's own when this call had to ask for them. */
+async function globalStats(shards: DurableObjectStub<IndexShard>[], phrases: string[]): Promise<{ global: Stats; local?: Stats[] }> {
   const now = Date.now();
   const cached = phrases.map((p) => statsCache.get(p));
   if (cached.every((c) => c && now - c.at < STATS_TTL_MS)) {
-    return { docs: cached[0]!.docs, hits: cached.map((c) => c!.hits) };
+    return { global: { docs: cached[0]!.docs, hits: cached.map((c) => c!.hits) } };
   }
   const per = await Promise.all(shards.map((s) => s.termStats(phrases)));
   const docs = per.reduce((n, s) => n + s.docs, 0);
   const hits = phrases.map((_, i) => per.reduce((n, s) => n + s.hits[i]!, 0));
   if (statsCache.size + phrases.length > STATS_MAX) statsCache.clear();
   phrases.forEach((p, i) => statsCache.set(p, { at: now, docs, hits: hits[i]! }));
-  return { docs, hits };
+  return { global: { docs, hits }, local: per };
 }
 
 const DEFAULT_LIMIT = 20;
@@ -98,7 +101,7 @@ content.get("/search", async (c) => {
   const shards = allIndexShards(getConfig(c.env).INDEX_SHARDS).map((s) => c.env.INDEX_SHARD.getByName(s));
   // Two rounds (DFS query-then-fetch): global statistics, then every shard scores with them.
   // Later pages reuse the statistics of the first (carried in the cursor): stable scores.
-  const global = cursor ? cursor.g : await globalStats(shards, parsed.phrases);
+  const { global, local } = cursor ? { global: cursor.g, local: undefined } : await globalStats(shards, parsed.phrases);
   const shardQuery = {
     phrases: parsed.phrases,
     global,
@@ -107,7 +110,7 @@ content.get("/search", async (c) => {
     ...(query.tag ? { tag: query.tag } : {}),
     ...(after ? { after } : {}),
   };
-  const lists = await Promise.all(shards.map((s) => s.search(shardQuery)));
+  const lists = await Promise.all(shards.map((s, i) => s.search(local ? { ...shardQuery, local: local[i]! } : shardQuery)));
   const { items, more } = mergeTop(lists, limit);
   const body: Record<string, unknown> = { results: items };
   if (more) {
