@@ -7,6 +7,10 @@ import type { Sequencer } from "./durable-objects/Sequencer";
 import type { AccountShard } from "./durable-objects/AccountShard";
 import type { ContractInstance } from "./durable-objects/ContractInstance";
 import type { SystemIssuer } from "./durable-objects/SystemIssuer";
+import type { StorageNode } from "./durable-objects/StorageNode";
+import type { ChunkIndex } from "./durable-objects/ChunkIndex";
+import type { StorageAccount } from "./durable-objects/StorageAccount";
+import type { StorageAuditor } from "./durable-objects/StorageAuditor";
 
 export interface Env {
   EVENT_SHARD: DurableObjectNamespace<EventShard>;
@@ -16,6 +20,11 @@ export interface Env {
   ACCOUNT_SHARD: DurableObjectNamespace<AccountShard>;
   CONTRACT_INSTANCE: DurableObjectNamespace<ContractInstance>;
   SYSTEM_ISSUER: DurableObjectNamespace<SystemIssuer>;
+  // Storage (DESIGN §5).
+  STORAGE_NODE: DurableObjectNamespace<StorageNode>;
+  CHUNK_INDEX: DurableObjectNamespace<ChunkIndex>;
+  STORAGE_ACCOUNT: DurableObjectNamespace<StorageAccount>;
+  STORAGE_AUDITOR: DurableObjectNamespace<StorageAuditor>;
   WITNESS_INBOX: Queue<WitnessInboxMessage>;
   WITNESS_INBOX_DLQ: Queue<WitnessInboxMessage>;
   CHUNKS: R2Bucket;

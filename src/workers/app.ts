@@ -8,6 +8,7 @@ import { network } from "./routes/network";
 import { admin } from "./routes/admin";
 import { pages } from "./routes/pages";
 import { ledger } from "./routes/ledger";
+import { storage } from "./routes/storage";
 
 export const app = new Hono<{ Bindings: Env }>();
 
@@ -30,6 +31,7 @@ app.route("/v1/events", events);
 app.route("/v1/admin", admin);
 app.route("/v1", network);
 app.route("/v1", ledger);
+app.route("/v1", storage);
 app.route("/", pages);
 
 app.notFound((c) => problemResponse(new ApiError(404, "not_found", `no route ${c.req.method} ${c.req.path}`)));

@@ -10,6 +10,11 @@ export { Sequencer } from "../durable-objects/Sequencer";
 export { AccountShard } from "../durable-objects/AccountShard";
 export { ContractInstance } from "../durable-objects/ContractInstance";
 export { SystemIssuer } from "../durable-objects/SystemIssuer";
+// Storage (DESIGN §5).
+export { StorageNode } from "../durable-objects/StorageNode";
+export { ChunkIndex } from "../durable-objects/ChunkIndex";
+export { StorageAccount } from "../durable-objects/StorageAccount";
+export { StorageAuditor } from "../durable-objects/StorageAuditor";
 
 export default {
   fetch: app.fetch,
