@@ -238,3 +238,14 @@ export const AdminStorageAudit = named(
   "AdminStorageAudit",
   "Optional body of POST /v1/admin/storage/audit: restrict the round to these chunks",
 );
+
+export const StorageUsage = named(
+  z.object({
+    did: Did,
+    usedBytes: z.number().int().describe("bytes charged: each distinct chunk this DID uploaded, once"),
+    reservedBytes: z.number().int().describe("bytes reserved by uploads in progress"),
+    quotaBytes: z.number().int(),
+    chunks: z.number().int(),
+  }),
+  "StorageUsage",
+);

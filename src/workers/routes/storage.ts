@@ -6,8 +6,8 @@ import { getConfig } from "../../lib/config";
 import { ApiError, problemBody } from "../../lib/errors";
 import { allStorageNodes } from "../../lib/placement";
 import { verifyRequestAuth } from "../../lib/request-auth";
-import { ChunkCidParam, NodeIdParam, StorageChallenge } from "../../schemas/api";
-import { AUDITOR, chunkIndex, putChunk, readChunk, storageNode } from "../../storage/store";
+import { ChunkCidParam, DidParam, NodeIdParam, StorageChallenge } from "../../schemas/api";
+import { AUDITOR, chunkIndex, putChunk, readChunk, storageAccount, storageNode } from "../../storage/store";
 import type { ChunkMeta } from "../../durable-objects/ChunkIndex";
 import { parseJson, parseOr400, readBodyLimited, type AppContext } from "../http";
 
@@ -122,3 +122,9 @@ storage.post("/storage/nodes/:id/challenge", async (c) => {
 });
 
 storage.get("/storage/audits", async (c) => c.json({ rounds: await c.env.STORAGE_AUDITOR.getByName(AUDITOR).recent(20) }));
+
+storage.get("/storage/usage/:did", async (c) => {
+  const { did } = parseOr400(DidParam, c.req.param(), "path");
+  const usage = await storageAccount(c.env, did).usage();
+  return c.json({ did, ...usage, quotaBytes: getConfig(c.env).STORAGE_QUOTA_BYTES });
+});
