@@ -21,12 +21,19 @@ export default defineConfig({
       {
         extends: true,
         plugins: [base({})],
-        test: { name: "api", include: ["test/**/*.test.ts"], exclude: ["test/overload/**"] },
+        test: { name: "api", include: ["test/**/*.test.ts"], exclude: ["test/overload/**", "test/storage-limits/**"] },
       },
       {
         extends: true,
         plugins: [base({ INBOX_MAX_PENDING: "16", ATTEST_TIMEOUT_MS: "2000", ATTEST_MAX_ATTEMPTS: "1" })],
         test: { name: "overload", include: ["test/overload/**/*.test.ts"] },
+      },
+      // Storage limits (issue 5): a 64 KiB quota per DID and 2 in-flight I/Os per node, so
+      // quota races and 503 overloaded are reachable with small chunks.
+      {
+        extends: true,
+        plugins: [base({ STORAGE_QUOTA_BYTES: "65536", STORAGE_NODE_MAX_INFLIGHT: "2" })],
+        test: { name: "storage-limits", include: ["test/storage-limits/**/*.test.ts"] },
       },
     ],
   },
