@@ -21,6 +21,10 @@ describe("GET /openapi.json, /docs, /", () => {
     expect(r.status).toBe(200);
     expect(r.body.openapi).toBe("3.1.0");
     for (const p of ["/v1/events", "/v1/events/{id}", "/v1/witnesses", "/v1/health", "/v1/status"]) expect(r.body.paths).toHaveProperty([p]);
+    // Storage (issue 5).
+    for (const p of ["/v1/chunks", "/v1/chunks/{cid}", "/v1/chunks/{cid}/meta", "/v1/storage/nodes", "/v1/storage/nodes/{id}/challenge", "/v1/storage/audits", "/v1/admin/storage/audit"]) {
+      expect(r.body.paths).toHaveProperty([p]);
+    }
     for (const s of ["Event", "EventRecord", "Receipt", "Attestation", "Problem", "WitnessList", "ContentPostBody", "CampaignCreateBody"]) {
       expect(r.body.components.schemas).toHaveProperty([s]);
     }
