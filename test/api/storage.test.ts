@@ -1,5 +1,5 @@
 // The distributed data store (DESIGN §5, issue 5) through the public API.
-import { env } from "cloudflare:test";
+import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, expectProblem, freshIp, newIdentity, signedEvent, submit, waitForStatus } from "../helpers/client";
 import { ADMIN } from "../helpers/ledger";
@@ -264,6 +264,18 @@ describe("storage proofs, audits and repair", () => {
     expect(meta.replicas.filter((r: any) => r.status === "ok")).toHaveLength(3);
     expect(meta.replicas).toHaveLength(3);
     await proveAll(cid);
+  });
+
+  it("the auditor is alarm-driven: a stored chunk arms it, the alarm runs a round and re-arms", async () => {
+    const me = await newIdentity();
+    expect((await putChunk(me, randomBytes(2000), { ip })).status).toBe(201);
+    const auditor = env.STORAGE_AUDITOR.getByName("auditor");
+    const before = (await api("GET", "/v1/storage/audits", { ip })).body.rounds[0]?.id ?? 0;
+    expect(await runDurableObjectAlarm(auditor)).toBe(true);
+    const after = (await api("GET", "/v1/storage/audits", { ip })).body.rounds;
+    expect(after[0].id).toBeGreaterThan(before);
+    expect(after[0].checked).toBeGreaterThanOrEqual(3);
+    expect(await runDurableObjectAlarm(auditor)).toBe(true); // re-armed
   });
 
   it("admin audit needs the bearer token; faults reject unknown replicas and keep the existing settings working", async () => {
