@@ -2,9 +2,9 @@ import { defineConfig } from "vitest/config";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 
 // Every test runs inside workerd with the real bindings of wrangler.toml (DOs, Queues, R2,
-// Rate Limiting), offline. Two projects: the default configuration, and an "overload" one
-// with a tiny inbox bound and a short attestation timeout, so that 503 overloaded and
-// witness timeouts are reachable quickly.
+// Rate Limiting), offline. Projects: the default configuration ("api"); "overload" with a
+// tiny inbox bound and a short attestation timeout, so that 503 overloaded and witness
+// timeouts are reachable quickly; "storage-limits"; and "chaos" for DO resets.
 const base = (bindings: Record<string, string>, miniflare: Record<string, unknown> = {}) =>
   cloudflareTest({
     wrangler: { configPath: "./wrangler.toml" },
@@ -22,12 +22,25 @@ export default defineConfig({
       {
         extends: true,
         plugins: [base({})],
-        test: { name: "api", include: ["test/**/*.test.ts"], exclude: ["test/overload/**"] },
+        test: { name: "api", include: ["test/**/*.test.ts"], exclude: ["test/overload/**", "test/storage-limits/**", "test/chaos/**"] },
       },
       {
         extends: true,
         plugins: [base({ INBOX_MAX_PENDING: "16", ATTEST_TIMEOUT_MS: "2000", ATTEST_MAX_ATTEMPTS: "1" })],
         test: { name: "overload", include: ["test/overload/**/*.test.ts"] },
+      },
+      // Storage limits (issue 5): a 64 KiB quota per DID and 2 in-flight I/Os per node, so
+      // quota races and 503 overloaded are reachable with small chunks.
+      {
+        extends: true,
+        plugins: [base({ STORAGE_QUOTA_BYTES: "65536", STORAGE_NODE_MAX_INFLIGHT: "2" })],
+        test: { name: "storage-limits", include: ["test/storage-limits/**/*.test.ts"] },
+      },
+      // Chaos: tests that reset every Durable Object run in their own workerd instance.
+      {
+        extends: true,
+        plugins: [base({})],
+        test: { name: "chaos", include: ["test/chaos/**/*.test.ts"] },
       },
     ],
   },

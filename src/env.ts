@@ -10,6 +10,10 @@ import type { SystemIssuer } from "./durable-objects/SystemIssuer";
 import type { ContentShard } from "./durable-objects/ContentShard";
 import type { IndexShard } from "./durable-objects/IndexShard";
 import type { IndexUpdateMessage } from "./queues/messages";
+import type { StorageNode } from "./durable-objects/StorageNode";
+import type { ChunkIndex } from "./durable-objects/ChunkIndex";
+import type { StorageAccount } from "./durable-objects/StorageAccount";
+import type { StorageAuditor } from "./durable-objects/StorageAuditor";
 
 export interface Env {
   EVENT_SHARD: DurableObjectNamespace<EventShard>;
@@ -22,6 +26,11 @@ export interface Env {
   CONTENT_SHARD: DurableObjectNamespace<ContentShard>;
   INDEX_SHARD: DurableObjectNamespace<IndexShard>;
   INDEX_UPDATES: Queue<IndexUpdateMessage>;
+  // Storage (DESIGN §5).
+  STORAGE_NODE: DurableObjectNamespace<StorageNode>;
+  CHUNK_INDEX: DurableObjectNamespace<ChunkIndex>;
+  STORAGE_ACCOUNT: DurableObjectNamespace<StorageAccount>;
+  STORAGE_AUDITOR: DurableObjectNamespace<StorageAuditor>;
   WITNESS_INBOX: Queue<WitnessInboxMessage>;
   WITNESS_INBOX_DLQ: Queue<WitnessInboxMessage>;
   CHUNKS: R2Bucket;

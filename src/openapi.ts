@@ -44,7 +44,10 @@ export function openApiDocument(): Json {
     servers: [{ url: "/" }],
     components: {
       schemas: jsonSchemas((id) => `#/components/schemas/${id}`),
-      securitySchemes: { admin: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" } },
+      securitySchemes: {
+        admin: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" },
+        requestAuth: { type: "apiKey", in: "header", name: "Authorization", description: 'EchoNet did="<did>", ts="<ISO time>", sig="<base64url>" (DESIGN §3)' },
+      },
     },
     paths: {
       "/v1/events": {
@@ -179,7 +182,106 @@ export function openApiDocument(): Json {
           responses: { "200": json("SearchResults", "Results"), "400": problem("validation_failed") },
         },
       },
+      // ---- Storage (DESIGN §5) ----
+      ...storagePaths(),
       "/openapi.json": { get: { summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } } },
+    },
+  };
+}
+
+// ---- Storage (DESIGN §5) ----
+
+const cidParam = { name: "cid", in: "path", required: true, schema: { type: "string", pattern: "^b[a-z2-7]+$" }, description: "CIDv1 raw sha2-256 base32 (bafkrei…)" };
+const nodeParam = { name: "id", in: "path", required: true, schema: { type: "string", pattern: "^node-[0-9]+$" } };
+const requestAuth = [{ requestAuth: [] }];
+const immutableHeaders = {
+  ETag: { schema: { type: "string" }, description: '"<cid>"' },
+  "Cache-Control": { schema: { type: "string" }, description: "public, max-age=31536000, immutable" },
+};
+
+function storagePaths(): Record<string, Json> {
+  return {
+    "/v1/chunks": {
+      put: {
+        summary: "Store an immutable chunk (request auth; per-DID quota)",
+        description:
+          'Raw body of 1..CHUNK_MAX_BYTES bytes. Header `Authorization: EchoNet did="<did>", ts="<ISO time>", sig="<base64url>"`, Ed25519 over "PUT <path+query>\n<ts>\n<hex sha256(body)>". Idempotent: 201 when stored now, 200 with the same body when it already existed. Replicas on REPLICATION_FACTOR storage nodes chosen by rendezvous hashing.',
+        security: requestAuth,
+        requestBody: { required: true, content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } } },
+        responses: {
+          "200": json("ChunkStored", "Already stored"),
+          "201": json("ChunkStored", "Stored"),
+          "400": problem("validation_failed (empty body)"),
+          "401": problem("unauthorized: missing or invalid request auth"),
+          "403": problem("quota_exceeded: the DID's STORAGE_QUOTA_BYTES would be exceeded"),
+          "413": problem("payload_too_large"),
+          "503": problem("overloaded: a storage node is at its in-flight bound; see Retry-After"),
+          "507": problem("insufficient_storage: no node has room"),
+        },
+      },
+    },
+    "/v1/chunks/{cid}": {
+      get: {
+        summary: "A chunk's bytes, verified against its CID before any byte is served",
+        parameters: [
+          cidParam,
+          { name: "Range", in: "header", required: false, schema: { type: "string" }, description: "one range: bytes=a-b, bytes=a-, bytes=-n" },
+          { name: "If-None-Match", in: "header", required: false, schema: { type: "string" } },
+        ],
+        responses: {
+          "200": { description: "The chunk", headers: immutableHeaders, content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } } },
+          "206": { description: "Partial content (Content-Range)", headers: immutableHeaders, content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } } },
+          "304": { description: "Not modified (If-None-Match matched the ETag)" },
+          "400": problem("validation_failed: malformed CID"),
+          "404": problem("not_found"),
+          "416": problem("range_not_satisfiable (Content-Range: bytes */size)"),
+          "503": problem("overloaded, or chunk_unavailable when no replica matches its CID"),
+        },
+      },
+      head: {
+        summary: "A chunk's headers (ETag, Cache-Control, Content-Length)",
+        parameters: [cidParam],
+        responses: { "200": { description: "Headers only", headers: immutableHeaders }, "304": { description: "Not modified" }, "400": { description: "malformed CID" }, "404": { description: "unknown" } },
+      },
+    },
+    "/v1/chunks/{cid}/meta": {
+      get: {
+        summary: "A chunk's metadata: size, Merkle root, owner, replicas and their status",
+        parameters: [cidParam],
+        responses: { "200": json("ChunkMeta", "Metadata"), "400": problem("validation_failed"), "404": problem("not_found") },
+      },
+    },
+    "/v1/storage/nodes": {
+      get: { summary: "Hosted storage nodes: capacity, usage, chunk count, status, audit pass rate", responses: { "200": json("StorageNodeList", "Nodes") } },
+    },
+    "/v1/storage/nodes/{id}/challenge": {
+      post: {
+        summary: "Storage challenge: the node proves leaf `leafIndex` of its own replica (public)",
+        parameters: [nodeParam],
+        requestBody: { required: true, content: { "application/json": { schema: ref("StorageChallenge") } } },
+        responses: {
+          "200": json("StorageProof", "Leaf and RFC 6962 audit path; check against the chunk's merkleRoot"),
+          "400": problem("validation_failed (also leafIndex beyond the leaf count)"),
+          "404": problem("not_found: no such node, or it holds no replica of the chunk"),
+          "503": problem("overloaded; see Retry-After"),
+        },
+      },
+    },
+    "/v1/storage/audits": { get: { summary: "The 20 most recent audit rounds, newest first", responses: { "200": json("AuditRoundList", "Rounds") } } },
+    "/v1/storage/usage/{did}": {
+      get: {
+        summary: "A DID's storage usage against STORAGE_QUOTA_BYTES",
+        parameters: [{ name: "did", in: "path", required: true, schema: { type: "string" } }],
+        responses: { "200": json("StorageUsage", "Usage"), "400": problem("validation_failed") },
+      },
+    },
+    "/v1/admin/storage/audit": {
+      post: {
+        summary: "Run an audit round now (joins a running one) → {checked, failed, repaired, …}",
+        security: adminAuth,
+        requestBody: { required: false, content: { "application/json": { schema: ref("AdminStorageAudit") } } },
+        responses: { "200": json("AuditRound", "The round"), "400": problem("validation_failed"), "401": problem("unauthorized") },
+      },
     },
   };
 }

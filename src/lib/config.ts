@@ -32,6 +32,11 @@ export const ConfigSchema = z.object({
   CONTENT_SHARDS: int(16, 1),
   ATTEST_TIMEOUT_MS: int(15_000, 100),
   ATTEST_MAX_ATTEMPTS: int(3, 1),
+  // Storage (issue 5), beyond DESIGN §11.
+  STORAGE_NODE_CAPACITY_BYTES: int(1_073_741_824, 1),
+  STORAGE_NODE_MAX_INFLIGHT: int(32, 1),
+  CHUNK_INDEX_SHARDS: int(16, 1),
+  AUDIT_MAX_CHUNKS: int(64, 1),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

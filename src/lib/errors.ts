@@ -17,6 +17,9 @@ export const ERROR_TITLES = {
   quota_exceeded: "Quota exceeded",
   invalid_token: "Invalid token",
   token_expired: "Token expired",
+  range_not_satisfiable: "Range not satisfiable",
+  chunk_unavailable: "No replica of the chunk could be read",
+  insufficient_storage: "No storage node has room for the chunk",
   internal_error: "Internal error",
 } as const;
 

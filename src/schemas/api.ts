@@ -1,7 +1,7 @@
 // Response bodies and the other request bodies of the public API.
 import { z } from "zod";
 import { named } from "./registry";
-import { Did, Hex64, IsoTime } from "./primitives";
+import { ChunkCid, Did, Hex64, IsoTime } from "./primitives";
 import { Event } from "./events";
 
 export const EventStatus = z.enum(["pending", "attested", "applied", "failed", "rejected"]);
@@ -88,9 +88,12 @@ export const FaultSettings = named(
     witnessInboxFailRate: z.number().min(0).max(1).optional(),
     witnessInboxDropRate: z.number().min(0).max(1).optional(),
     witnessInboxDuplicateRate: z.number().min(0).max(1).optional(),
+    // Storage (issue 5): one-shot actions on R2, not stored as settings.
+    dropReplica: z.strictObject({ cid: ChunkCid, node: z.string().regex(/^node-[0-9]{1,4}$/) }).optional(),
+    corruptReplica: z.strictObject({ cid: ChunkCid, node: z.string().regex(/^node-[0-9]{1,4}$/) }).optional(),
   }),
   "FaultSettings",
-  "Fault injection (only when ECHONET_FAULTS=1): share of witness-inbox deliveries to fail (retried), drop (acked unprocessed: a lost message) or duplicate.",
+  "Fault injection (only when ECHONET_FAULTS=1): share of witness-inbox deliveries to fail (retried), drop (acked unprocessed: a lost message) or duplicate. dropReplica / corruptReplica act once on a replica's R2 object (delete it / flip one byte in every 4096-byte leaf) and are not kept as settings.",
 );
 export type FaultSettings = z.infer<typeof FaultSettings>;
 
@@ -209,4 +212,100 @@ export const SearchResults = named(
   }),
   "SearchResults",
   "BM25 (score positive, higher is better), merged from every index shard",
+);
+
+// ---- Storage (DESIGN §5) ----
+
+const NodeId = z.string().regex(/^node-(0|[1-9][0-9]{0,3})$/, "expected a storage node id (node-<n>)");
+const Replica = z.object({ node: NodeId, status: z.enum(["ok", "bad"]) });
+const MerkleRoot = Hex64.describe("RFC 6962 Merkle tree hash of the chunk's 4096-byte leaves (hex)");
+
+export const ChunkCidParam = z.strictObject({ cid: ChunkCid });
+export const NodeIdParam = z.strictObject({ id: NodeId });
+
+export const ChunkStored = named(
+  z.object({ cid: ChunkCid, size: z.number().int(), merkleRoot: MerkleRoot, leafSize: z.number().int(), replicas: z.array(Replica) }),
+  "ChunkStored",
+  "PUT /v1/chunks: 201 when stored now, 200 with the same body when it already existed",
+);
+
+export const ChunkMetaView = named(
+  z.object({
+    cid: ChunkCid,
+    size: z.number().int(),
+    merkleRoot: MerkleRoot,
+    leafSize: z.number().int(),
+    owner: Did,
+    storedAt: IsoTime,
+    replicas: z.array(Replica),
+  }),
+  "ChunkMeta",
+);
+
+export const StorageNodeList = named(
+  z.object({
+    nodes: z.array(
+      z.object({
+        id: NodeId,
+        capacityBytes: z.number().int(),
+        usedBytes: z.number().int(),
+        chunks: z.number().int(),
+        status: z.enum(["active", "full", "degraded"]),
+        auditPassRate: z.number().min(0).max(1).describe("passed / all audits of this node (1 before its first audit)"),
+      }),
+    ),
+  }),
+  "StorageNodeList",
+);
+
+export const StorageChallenge = named(
+  z.strictObject({ cid: ChunkCid, leafIndex: z.number().int().min(0).max(1_000_000) }),
+  "StorageChallenge",
+);
+
+export const StorageProof = named(
+  z.object({
+    cid: ChunkCid,
+    leafIndex: z.number().int(),
+    leaf: z.string().describe("the leaf bytes, standard base64"),
+    proof: z.array(Hex64).describe("RFC 6962 audit path, bottom-up, hex"),
+  }),
+  "StorageProof",
+  "Verify with verifyProof(merkleRoot, leafIndex, ceil(size / leafSize), leaf, proof) from src/lib/merkle.ts",
+);
+
+export const AuditRoundView = named(
+  z.object({
+    id: z.number().int(),
+    startedAt: IsoTime,
+    finishedAt: IsoTime,
+    beacon: Hex64.describe("hash of the latest block when the round started"),
+    height: z.number().int(),
+    checked: z.number().int(),
+    failed: z.number().int(),
+    repaired: z.number().int(),
+    results: z.array(z.object({ cid: ChunkCid, node: NodeId, leafIndex: z.number().int(), ok: z.boolean(), reason: z.string().optional() })),
+    repairs: z.array(z.object({ cid: ChunkCid, from: NodeId, to: NodeId })),
+  }),
+  "AuditRound",
+  "One audit round: leafIndex = uint32(sha256(beacon|node|cid)) mod leafCount",
+);
+
+export const AuditRoundList = named(z.object({ rounds: z.array(AuditRoundView) }), "AuditRoundList");
+
+export const AdminStorageAudit = named(
+  z.strictObject({ cids: z.array(ChunkCid).min(1).max(64).optional() }),
+  "AdminStorageAudit",
+  "Optional body of POST /v1/admin/storage/audit: restrict the round to these chunks",
+);
+
+export const StorageUsage = named(
+  z.object({
+    did: Did,
+    usedBytes: z.number().int().describe("bytes charged: each distinct chunk this DID uploaded, once"),
+    reservedBytes: z.number().int().describe("bytes reserved by uploads in progress"),
+    quotaBytes: z.number().int(),
+    chunks: z.number().int(),
+  }),
+  "StorageUsage",
 );

@@ -9,6 +9,7 @@ import { getConfig } from "../lib/config";
 import { contentShardFor } from "../workers/shards";
 import { eventIdOf, isFresh, verifyEventSignature } from "../lib/events";
 import type { Env } from "../env";
+import { missingChunks } from "../storage/store";
 
 export interface CheckContext {
   id: string;
@@ -42,6 +43,12 @@ for (const k of SYSTEM_KINDS) registerCheck(k, bySystem);
 // Whether the instance exists is decided at application (it may be created earlier in the
 // same block).
 registerCheck("contract.call", ({ event }) => (event.kind === "contract.call" ? checkContractCall(event.body) : null));
+
+// Storage (issue 5): a post may only reference chunks the data store holds.
+registerCheck("content.post", async ({ event, env }) => {
+  if (event.kind !== "content.post" || !event.body.chunks?.length) return null;
+  return (await missingChunks(env, event.body.chunks)).length > 0 ? "missing_chunk" : null;
+});
 
 export type ValidationOutcome = { verdict: "accept" } | { verdict: "reject"; reason: string };
 

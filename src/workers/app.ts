@@ -9,6 +9,7 @@ import { admin } from "./routes/admin";
 import { pages } from "./routes/pages";
 import { ledger } from "./routes/ledger";
 import { content } from "./routes/content";
+import { storage } from "./routes/storage";
 
 export const app = new Hono<{ Bindings: Env }>();
 
@@ -32,6 +33,7 @@ app.route("/v1/admin", admin);
 app.route("/v1", network);
 app.route("/v1", ledger);
 app.route("/v1", content);
+app.route("/v1", storage);
 app.route("/", pages);
 
 app.notFound((c) => problemResponse(new ApiError(404, "not_found", `no route ${c.req.method} ${c.req.path}`)));

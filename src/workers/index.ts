@@ -13,6 +13,11 @@ export { ContractInstance } from "../durable-objects/ContractInstance";
 export { SystemIssuer } from "../durable-objects/SystemIssuer";
 export { ContentShard } from "../durable-objects/ContentShard";
 export { IndexShard } from "../durable-objects/IndexShard";
+// Storage (DESIGN §5).
+export { StorageNode } from "../durable-objects/StorageNode";
+export { ChunkIndex } from "../durable-objects/ChunkIndex";
+export { StorageAccount } from "../durable-objects/StorageAccount";
+export { StorageAuditor } from "../durable-objects/StorageAuditor";
 
 export default {
   fetch: app.fetch,

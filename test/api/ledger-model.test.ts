@@ -4,70 +4,15 @@
 // submission and queue redelivery change nothing.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { abortAllDurableObjects, createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import worker from "../../src/workers/index";
 import { api, freshIp, newIdentity, submit, until, type Identity } from "../helpers/client";
 import { account, mint, waitFinal } from "../helpers/ledger";
-import { applyModel, newModel, opsArb, prepare, type Prepared } from "../helpers/model";
+import { newModel, opsArb, prepare, type Prepared } from "../helpers/model";
+import { checkAgainstModel, settle, submitAll } from "../helpers/ledger-model";
 import { SEQUENCER } from "../../src/workers/shards";
 
 const ip = freshIp();
-
-/** Submits every prepared op concurrently; returns the event id of each. */
-async function submitAll(prepared: Prepared[]): Promise<string[]> {
-  return Promise.all(
-    prepared.map(async (p) => {
-      if (p.mint) return mint(p.mint.to, p.mint.amount, p.mint.key);
-      const r = await submit(p.event, ip);
-      expect([200, 202]).toContain(r.status);
-      return r.body.id as string;
-    }),
-  );
-}
-
-async function settle(ids: string[]) {
-  await until(
-    async () => Promise.all(ids.map((id) => api("GET", `/v1/events/${id}`, { ip }))),
-    (rs) => rs.every((r) => r.status === 200 && ["applied", "failed", "rejected"].includes(r.body.status)),
-    60_000,
-    "every event to reach a final status",
-  );
-}
-
-/** Replays our events in block order through the model and compares everything. */
-async function checkAgainstModel(prepared: Prepared[], ids: string[], accounts: Identity[]) {
-  const byId = new Map(ids.map((id, i) => [id, prepared[i]!]));
-  const latest = (await api("GET", "/v1/blocks/latest", { ip })).body.height as number;
-  const model = newModel();
-  const seen = new Set<string>();
-  for (let h = 0; h <= latest; h++) {
-    const block = (await api("GET", `/v1/blocks/${h}`, { ip })).body;
-    for (const id of block.events) {
-      const p = byId.get(id);
-      if (!p) continue;
-      expect(seen.has(id), `event ${id} appears in two blocks`).toBe(false);
-      seen.add(id);
-      applyModel(model, p, id);
-    }
-    // The supply invariant at every height.
-    const s = (await api("GET", `/v1/ledger/supply?at=${h}`, { ip })).body;
-    expect(BigInt(s.minted) - BigInt(s.burned), `supply at ${h}`).toBe(BigInt(s.circulating) + BigInt(s.escrowed) + BigInt(s.inFlight));
-  }
-  expect(seen.size).toBe(new Set(ids).size);
-  for (const id of new Set(ids)) {
-    const r = (await api("GET", `/v1/events/${id}`, { ip })).body;
-    const expected = model.outcomes.get(id)!;
-    expect({ status: r.status, reason: r.reason }, `outcome of ${byId.get(id)!.kind} ${id}`).toEqual({ status: expected.status, reason: expected.reason });
-  }
-  for (const a of accounts) {
-    const got = await account(a.did);
-    expect({ balance: got.balance, escrowed: got.escrowed }).toEqual({
-      balance: String(model.balances.get(a.did) ?? 0n),
-      escrowed: String(model.escrowed.get(a.did) ?? 0n),
-    });
-  }
-  return model;
-}
 
 async function supplyNow() {
   const s = (await api("GET", "/v1/ledger/supply", { ip })).body;
@@ -134,19 +79,4 @@ describe("ledger model", () => {
     expect((await api("GET", `/v1/events/${t!.id}`, { ip })).body).toEqual(done.body);
   }, 60_000);
 
-  it("resetting every Durable Object mid-stream changes nothing: the final state equals the model", async () => {
-    const accounts = await Promise.all(Array.from({ length: 5 }, () => newIdentity()));
-    const ops = fc.sample(opsArb(5, 40, 30), { numRuns: 1, seed: 4242 })[0]!;
-    const prepared = await prepare([{ t: "mint", to: 0, amount: 5000 }, { t: "mint", to: 1, amount: 5000 }, ...ops], accounts, `reset-${Date.now()}`);
-    const half = Math.ceil(prepared.length / 2);
-    const ids1 = await submitAll(prepared.slice(0, half));
-    await new Promise((r) => setTimeout(r, 700)); // witnesses and the sequencer are mid-way
-    await abortAllDurableObjects();
-    const ids2 = await submitAll(prepared.slice(half));
-    await new Promise((r) => setTimeout(r, 1200));
-    await abortAllDurableObjects();
-    const ids = [...ids1, ...ids2];
-    await settle(ids);
-    await checkAgainstModel(prepared, ids, accounts);
-  }, 120_000);
 });

@@ -23,6 +23,10 @@ describe("GET /openapi.json, /docs, /", () => {
     for (const p of ["/v1/events", "/v1/events/{id}", "/v1/witnesses", "/v1/health", "/v1/status", "/v1/blocks/{height}", "/v1/accounts/{did}", "/v1/ledger/supply", "/v1/contracts/{instance}", "/v1/admin/mint", "/v1/content/{id}", "/v1/search"]) {
       expect(r.body.paths).toHaveProperty([p]);
     }
+    // Storage (issue 5).
+    for (const p of ["/v1/chunks", "/v1/chunks/{cid}", "/v1/chunks/{cid}/meta", "/v1/storage/nodes", "/v1/storage/nodes/{id}/challenge", "/v1/storage/audits", "/v1/admin/storage/audit"]) {
+      expect(r.body.paths).toHaveProperty([p]);
+    }
     for (const s of ["Event", "EventRecord", "Receipt", "Attestation", "Problem", "WitnessList", "ContentPostBody", "CampaignCreateBody"]) {
       expect(r.body.components.schemas).toHaveProperty([s]);
     }

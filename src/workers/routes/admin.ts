@@ -3,7 +3,10 @@ import { Hono, type MiddlewareHandler } from "hono";
 import type { Env } from "../../env";
 import { faultsEnabled, getConfig } from "../../lib/config";
 import { ApiError } from "../../lib/errors";
-import { AdminMint, AdminReputation, FaultSettings } from "../../schemas/api";
+import { AdminMint, AdminReputation, AdminStorageAudit, FaultSettings } from "../../schemas/api";
+import { replicaKey } from "../../lib/placement";
+import { LEAF_SIZE } from "../../lib/merkle";
+import { AUDITOR } from "../../storage/store";
 import { SYSTEM_ISSUER } from "../shards";
 import { parseJson, parseOr400, readBodyLimited } from "../http";
 
@@ -32,8 +35,34 @@ const faultsOn: MiddlewareHandler<{ Bindings: Env }> = async (c, next) => {
 
 admin.get("/faults", faultsOn, requireAdmin, async (c) => c.json(await c.env.FAULTS.getByName("faults").get()));
 admin.post("/faults", faultsOn, requireAdmin, async (c) => {
-  const settings = parseOr400(FaultSettings, parseJson(await readBodyLimited(c.req.raw, 4096)), "fault settings");
-  return c.json(await c.env.FAULTS.getByName("faults").set(settings));
+  const parsed = parseOr400(FaultSettings, parseJson(await readBodyLimited(c.req.raw, 4096)), "fault settings");
+  // Storage actions (issue 5) act once on R2 and are not kept; a body of only actions leaves
+  // the settings as they are.
+  const { dropReplica, corruptReplica, ...settings } = parsed;
+  if (dropReplica) await replicaFault(c.env, "drop", dropReplica);
+  if (corruptReplica) await replicaFault(c.env, "corrupt", corruptReplica);
+  const faults = c.env.FAULTS.getByName("faults");
+  if ((dropReplica || corruptReplica) && Object.keys(settings).length === 0) return c.json(await faults.get());
+  return c.json(await faults.set(settings));
+});
+
+// ---- Storage (issue 5) ----
+
+async function replicaFault(env: Env, action: "drop" | "corrupt", { cid, node }: { cid: string; node: string }): Promise<void> {
+  const key = replicaKey(node, cid);
+  const obj = await env.CHUNKS.get(key);
+  if (!obj) throw new ApiError(404, "not_found", `no replica of ${cid} on ${node}`);
+  if (action === "drop") return void (await env.CHUNKS.delete(key));
+  // Flip one byte in every leaf, so any storage challenge of this replica fails.
+  const bytes = new Uint8Array(await obj.arrayBuffer());
+  for (let i = 0; i < bytes.length; i += LEAF_SIZE) bytes[i] = bytes[i]! ^ 0xff;
+  await env.CHUNKS.put(key, bytes);
+}
+
+admin.post("/storage/audit", requireAdmin, async (c) => {
+  const raw = await readBodyLimited(c.req.raw, 8192);
+  const { cids } = raw.length === 0 ? { cids: undefined } : parseOr400(AdminStorageAudit, parseJson(raw), "audit request");
+  return c.json(await c.env.STORAGE_AUDITOR.getByName(AUDITOR).runRound(cids));
 });
 
 // System events: the admin asks, the deployment signs (sys.mint, sys.reputation). An
