@@ -6,14 +6,12 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { getConfig } from "../lib/config";
-import { generateEd25519, importEd25519Private } from "../lib/crypto";
-import { didKeyFromPublicKey } from "../lib/did";
-import { toBase64Url } from "../lib/encoding";
 import { eventIdOf, signEvent } from "../lib/events";
 import { sha256HexSync } from "../lib/hash";
 import type { SystemKind } from "../schemas/events";
 import { shardFor } from "../workers/shards";
 import { migrate, one } from "./sqlite";
+import { loadOrCreateIdentity } from "./identity";
 
 const MIGRATIONS = [
   `CREATE TABLE identity (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), did TEXT NOT NULL, public_key BLOB NOT NULL, pkcs8 BLOB NOT NULL);
@@ -31,7 +29,7 @@ const RETRY_MS = 1000;
 export class SystemIssuer extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private did = "";
-  private publicKey = new Uint8Array();
+  private publicKey = "";
   private privateKey!: CryptoKey;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -39,21 +37,16 @@ export class SystemIssuer extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     ctx.blockConcurrencyWhile(async () => {
       migrate(this.sql, MIGRATIONS);
-      let row = one(this.sql.exec<{ did: string; public_key: ArrayBuffer; pkcs8: ArrayBuffer }>("SELECT * FROM identity"));
-      if (!row) {
-        const kp = await generateEd25519();
-        const did = didKeyFromPublicKey(kp.publicKey);
-        this.sql.exec("INSERT INTO identity (singleton, did, public_key, pkcs8) VALUES (1, ?, ?, ?)", did, kp.publicKey, kp.pkcs8);
-        row = { did, public_key: kp.publicKey.buffer as ArrayBuffer, pkcs8: kp.pkcs8.buffer as ArrayBuffer };
-      }
-      this.did = row.did;
-      this.publicKey = new Uint8Array(row.public_key);
-      this.privateKey = await importEd25519Private(new Uint8Array(row.pkcs8));
+      // Provisioning is idempotent: the key is made once and lives only in this DO.
+      const id = await loadOrCreateIdentity(this.sql);
+      this.did = id.did;
+      this.publicKey = id.publicKey;
+      this.privateKey = id.privateKey;
     });
   }
 
   async identity(): Promise<{ did: string; publicKey: string }> {
-    return { did: this.did, publicKey: toBase64Url(this.publicKey) };
+    return { did: this.did, publicKey: this.publicKey };
   }
 
   /** Issues (or finds) the system event for `body.key`; normally resolves once it is recorded. */

@@ -4,13 +4,13 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { getConfig } from "../lib/config";
-import { generateEd25519, importEd25519Private, sign } from "../lib/crypto";
-import { didKeyFromPublicKey } from "../lib/did";
+import { sign } from "../lib/crypto";
 import { toBase64Url } from "../lib/encoding";
 import { attestationPayload } from "../lib/committee";
 import { validateForAttestation } from "../witness/checks";
 import type { Attestation } from "../schemas/api";
 import { migrate, one } from "./sqlite";
+import { loadOrCreateIdentity } from "./identity";
 
 const MIGRATIONS = [
   `CREATE TABLE identity (
@@ -37,7 +37,7 @@ export interface AttestRequest {
 export class WitnessNode extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private did = "";
-  private publicKey = new Uint8Array();
+  private publicKey = "";
   private privateKey!: CryptoKey;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -45,22 +45,16 @@ export class WitnessNode extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     ctx.blockConcurrencyWhile(async () => {
       migrate(this.sql, MIGRATIONS);
-      let row = one(this.sql.exec<{ did: string; public_key: ArrayBuffer; pkcs8: ArrayBuffer }>("SELECT * FROM identity"));
-      if (!row) {
-        // Provisioning is idempotent: the key is made once and lives only in this DO.
-        const kp = await generateEd25519();
-        const did = didKeyFromPublicKey(kp.publicKey);
-        this.sql.exec("INSERT INTO identity (singleton, did, public_key, pkcs8) VALUES (1, ?, ?, ?)", did, kp.publicKey, kp.pkcs8);
-        row = { did, public_key: kp.publicKey.buffer as ArrayBuffer, pkcs8: kp.pkcs8.buffer as ArrayBuffer };
-      }
-      this.did = row.did;
-      this.publicKey = new Uint8Array(row.public_key);
-      this.privateKey = await importEd25519Private(new Uint8Array(row.pkcs8));
+      // Provisioning is idempotent: the key is made once and lives only in this DO.
+      const id = await loadOrCreateIdentity(this.sql);
+      this.did = id.did;
+      this.publicKey = id.publicKey;
+      this.privateKey = id.privateKey;
     });
   }
 
   async identity(): Promise<{ did: string; publicKey: string }> {
-    return { did: this.did, publicKey: toBase64Url(this.publicKey) };
+    return { did: this.did, publicKey: this.publicKey };
   }
 
   /** One attestation per request, in order. Validation and signing happen before any write. */
