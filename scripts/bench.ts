@@ -5,13 +5,16 @@
 // Phases: reference, intake (accept), attestation (sustained), then the ledger (applied
 // ledger.transfer events per second, on fresh EchoNet instances with 1 and with 16 account
 // shards), then the reference again, then search (index lag, bulk indexing of 50,000 corpus posts,
-// search req/s bracketed by two more reference runs, overlap@10 vs a single-index BM25).
+// search req/s bracketed by two more reference runs, overlap@10 vs a single-index BM25), then
+// storage (chunk GET of 64 KiB and PUT of 1 MiB with 3 replicas, each as a ratio to a raw-R2
+// reference worker, bench/r2ref, run in the same phase).
 //
-//   npm run bench                 full run (≈ 12 minutes, of which the search phase ≈ 6)
+//   npm run bench                 full run (≈ 15 minutes, of which the search phase ≈ 6, storage ≈ 3)
 //   BENCH_QUICK=1 npm run bench   smoke test (short durations, ≈ 3 minutes)
 //   BENCH_RENDER_ONLY=1 npm run bench   re-render docs/BENCHMARKS.md from bench/results/latest.json
 //   BENCH_ONLY=search npm run bench     only the search phase (with its own reference runs); a full
 //                                       run merges its section into latest.json and re-renders the doc
+//   BENCH_ONLY=storage npm run bench    only the storage phase (with its R2 reference), merged likewise
 //
 // Knobs (env): BENCH_CONNECTIONS (default 50), BENCH_SUSTAINED_RATIO (offered load of the
 // sustained phase as a fraction of the reference req/s, default 0.35: the 0.30 target plus margin),
@@ -19,9 +22,11 @@
 // BENCH_KEEP=1 keeps the temp dir (persisted state and wrangler logs),
 // BENCH_LEDGER_RATIO (offered transfer rate as a fraction of the reference req/s, default 0.30:
 // the 0.25 target plus margin), BENCH_LEDGER_SHARDS (account shard counts, default "1,16"),
-// BENCH_SEARCH_DOCS (documents to index in the search phase, default 50000; quick 3000).
+// BENCH_SEARCH_DOCS (documents to index in the search phase, default 50000; quick 3000),
+// BENCH_STORAGE_CHUNKS (distinct 64 KiB chunks in the GET rotation, default 200; quick 50),
+// BENCH_STORAGE_PUT_CONNECTIONS (concurrent 1 MiB PUTs, default 16).
 import { spawn, type ChildProcess } from "node:child_process";
-import { KeyObject, sign as nodeSign } from "node:crypto";
+import { createHash, KeyObject, randomFillSync, sign as nodeSign } from "node:crypto";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
@@ -34,6 +39,7 @@ import { toBase64Url } from "../src/lib/encoding";
 import { verifyEventSignature } from "../src/lib/events";
 import { accountShardFor } from "../src/workers/shards";
 import { parseQuery } from "../src/search/query";
+import { requestAuthMessage, verifyRequestAuth } from "../src/lib/request-auth";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -50,9 +56,9 @@ if (LEDGER_SHARDS.some((n) => !Number.isInteger(n) || n < 1)) throw new Error("B
 /** Admin token of the ledger instances (passed as --var; local loopback only). */
 const ADMIN_TOKEN = "bench-admin-token";
 
-/** Run only one phase group: "search" (the search phase on its own, with its reference runs). */
+/** Run only one phase group: "search" or "storage" (that phase on its own, with its reference runs). */
 const ONLY = process.env.BENCH_ONLY;
-if (ONLY !== undefined && ONLY !== "search") throw new Error('BENCH_ONLY: only "search" is supported');
+if (ONLY !== undefined && ONLY !== "search" && ONLY !== "storage") throw new Error('BENCH_ONLY: "search" or "storage"');
 const SEARCH_DOCS = Number(process.env.BENCH_SEARCH_DOCS ?? (QUICK ? 3000 : 50_000));
 
 const D = {
@@ -64,9 +70,13 @@ const D = {
   ...(QUICK
     ? { lagRate: 20, lagS: 5, searchDocs: SEARCH_DOCS, bulkCapS: 60, indexCapS: 60, search: 5, searchQueries: 500, overlapQueries: 40 }
     : { lagRate: 50, lagS: 20, searchDocs: SEARCH_DOCS, bulkCapS: 240, indexCapS: 120, search: 20, searchQueries: 3000, overlapQueries: 100 }),
+  // Storage phase: timed GET and PUT windows (s), distinct 64 KiB chunks in the GET rotation.
+  ...(QUICK
+    ? { storageGet: 4, storagePut: 4, storageChunks: Number(process.env.BENCH_STORAGE_CHUNKS ?? 50) }
+    : { storageGet: 15, storagePut: 15, storageChunks: Number(process.env.BENCH_STORAGE_CHUNKS ?? 200) }),
 };
 
-const TARGETS = { acceptRatio: 0.6, attestedRatio: 0.3, ledgerAppliedRatio: 0.25, searchRatio: 0.4, overlapAt10: 0.8 };
+const TARGETS = { acceptRatio: 0.6, attestedRatio: 0.3, ledgerAppliedRatio: 0.25, searchRatio: 0.4, overlapAt10: 0.8, chunkGetRatio: 0.7, chunkPutRatio: 0.6 };
 /** Balance minted to every ledger account; transfers move 1–100 units, so none runs dry. */
 const MINT_AMOUNT = "1000000000";
 const RAISED_LIMIT = 1_000_000;
@@ -1252,6 +1262,200 @@ const searchTargets = (s: any) => ({
   overlap: { target: TARGETS.overlapAt10, mean: s.overlap?.mean ?? null, met: typeof s.overlap?.mean === "number" && s.overlap.mean >= TARGETS.overlapAt10 },
 });
 
+// ---------------------------------------------------------------- storage phase
+
+const GET_CHUNK_BYTES = 64 * 1024;
+const PUT_CHUNK_BYTES = 1024 * 1024;
+const STORAGE_PUT_CONNECTIONS = Number(process.env.BENCH_STORAGE_PUT_CONNECTIONS ?? 16);
+/** Uploading DIDs, round-robin: 64 × the default 100 MiB quota, so the PUT window never hits a quota. */
+const STORAGE_DIDS = 64;
+/** Per-node capacity for the storage instance (--var): the 1 GiB default (5 nodes, 3 replicas) would fill up in a fast PUT window. */
+const STORAGE_CAPACITY_BYTES = 64 * 2 ** 30;
+
+/** A fresh buffer of random bytes (OpenSSL CSPRNG, ~GB/s: never the bottleneck). */
+const randomChunk = (n: number): Buffer => randomFillSync(Buffer.allocUnsafe(n));
+
+/** `Authorization` for PUT /v1/chunks (DESIGN §3), signed now: Ed25519 over "PUT /v1/chunks\n<ts>\n<hex sha256(body)>". */
+function chunkAuth(a: Author, body: Uint8Array): string {
+  const ts = new Date().toISOString();
+  const hash = createHash("sha256").update(body).digest("hex");
+  const sig = nodeSign(null, Buffer.from(requestAuthMessage("PUT", "/v1/chunks", ts, hash), "utf8"), a.key);
+  return `EchoNet did="${a.did}", ts="${ts}", sig="${toBase64Url(new Uint8Array(sig))}"`;
+}
+
+interface CannonResult {
+  durationS: number;
+  requests: number;
+  p50Ms: number;
+  p99Ms: number;
+  statusCounts: Record<string, number>;
+  errors: number;
+  timeouts: number;
+}
+
+/** autocannon with a per-request setup (path, headers, body built lazily for every request). */
+async function cannon(url: string, durationS: number, connections: number, setup: (req: Record<string, unknown>) => Record<string, unknown>): Promise<CannonResult> {
+  const result = await autocannon({ url, connections, duration: durationS, pipelining: 1, timeout: 30, requests: [{ method: "GET", setupRequest: setup }] });
+  const statusCounts: Record<string, number> = {};
+  for (const [code, v] of Object.entries(result.statusCodeStats ?? {})) statusCounts[code] = (v as { count: number }).count;
+  return { durationS: result.duration, requests: result.requests.total, p50Ms: result.latency.p50, p99Ms: result.latency.p99, statusCounts, errors: result.errors, timeouts: result.timeouts };
+}
+
+/**
+ * The storage phase: a fresh EchoNet instance (derived config plus --var STORAGE_NODE_CAPACITY_BYTES)
+ * and the raw-R2 reference worker (bench/r2ref) side by side. (1) GET: D.storageChunks distinct
+ * 64 KiB chunks uploaded to EchoNet (and the same bytes to the reference), then autocannon GET
+ * rotating over them: reference, EchoNet, reference again (the ratio uses the mean of the two).
+ * (2) PUT: a new random 1 MiB body per request, signed just before it is sent; reference
+ * (3 R2 puts), EchoNet (3 replicas), reference again.
+ */
+async function storagePhase(opts: { configFile: string; tmp: string; loadAvg: Record<string, number> }) {
+  const tk = Date.now();
+  const dids = await makeAuthors(STORAGE_DIDS);
+  {
+    const body = randomChunk(1000);
+    const v = await verifyRequestAuth(chunkAuth(dids[0]!, body), "PUT", "/v1/chunks", body, Date.now(), 60_000);
+    if (!v.ok) throw new Error(`self-check failed: a bench chunk signature does not verify with src/lib/request-auth: ${v.reason}`);
+  }
+  log(`storage: ${dids.length} uploading DIDs in ${Date.now() - tk} ms; request-auth self-check ok`);
+  const extra = ["--var", `STORAGE_NODE_CAPACITY_BYTES:${STORAGE_CAPACITY_BYTES}`];
+  const ref = await startWrangler("r2ref", path.join(ROOT, "bench/r2ref"), "wrangler.toml", path.join(opts.tmp, "r2ref-state"), opts.tmp);
+  const srv = await startWrangler("echonet-storage", ROOT, opts.configFile, path.join(opts.tmp, "storage-state"), opts.tmp, extra);
+  try {
+    const [refReadyMs, readyMs] = await Promise.all([waitReady(ref, "/health"), waitReady(srv, "/v1/health")]);
+    const nodes0 = (await fetch(`${srv.base}/v1/storage/nodes`).then((r) => r.json())) as { nodes: { id: string; capacityBytes: number; usedBytes: number; chunks: number }[] };
+    if (nodes0.nodes.some((n) => n.capacityBytes !== STORAGE_CAPACITY_BYTES)) {
+      throw new Error(`storage: node capacity ${nodes0.nodes[0]?.capacityBytes} (--var STORAGE_NODE_CAPACITY_BYTES not applied?)`);
+    }
+    log(`storage: r2ref ready on ${ref.base} (${refReadyMs} ms), echonet ready on ${srv.base} (${readyMs} ms), ${nodes0.nodes.length} storage nodes`);
+
+    // Setup: the GET set, uploaded through the real signed PUT (8 in flight) and seeded into the reference under the CID.
+    const tu = Date.now();
+    const chunks: { cid: string; bytes: Buffer }[] = [];
+    let replicasSeen = 0;
+    await pool(Array.from({ length: D.storageChunks }, (_, i) => i), 8, async (i) => {
+      const bytes = randomChunk(GET_CHUNK_BYTES);
+      const r = await fetch(`${srv.base}/v1/chunks`, { method: "PUT", headers: { "content-type": "application/octet-stream", authorization: chunkAuth(dids[i % dids.length]!, bytes) }, body: bytes, signal: AbortSignal.timeout(30_000) });
+      const text = await r.text();
+      if (r.status !== 201) throw new Error(`storage setup: PUT /v1/chunks → ${r.status} ${text.slice(0, 300)}`);
+      const b = JSON.parse(text) as { cid: string; replicas: unknown[] };
+      replicasSeen += b.replicas.length;
+      const s = await fetch(`${ref.base}/obj/${b.cid}`, { method: "PUT", body: bytes, signal: AbortSignal.timeout(30_000) });
+      if (s.status !== 201) throw new Error(`storage setup: r2ref PUT /obj → ${s.status}`);
+      chunks.push({ cid: b.cid, bytes });
+    });
+    const uploadMs = Date.now() - tu;
+    for (const [label, url] of [["echonet", `${srv.base}/v1/chunks/${chunks[0]!.cid}`], ["r2ref", `${ref.base}/obj/${chunks[0]!.cid}`]] as const) {
+      const r = await fetch(url);
+      const got = Buffer.from(await r.arrayBuffer());
+      if (r.status !== 200 || !got.equals(chunks[0]!.bytes)) throw new Error(`storage setup: ${label} GET → ${r.status}, ${got.length} bytes (not the uploaded chunk)`);
+    }
+    log(`storage: ${chunks.length} chunks of 64 KiB uploaded and seeded in ${uploadMs} ms (${round(replicasSeen / chunks.length, 2)} replicas each); read-back check ok`);
+
+    // (1) GET, rotating over the same keys on both sides.
+    const cids = chunks.map((c) => c.cid);
+    chunks.length = 0; // bytes no longer needed
+    const getRun = async (label: string, base: string, prefix: string, warmupS: number) => {
+      let i = 0;
+      const setup = (req: Record<string, unknown>) => ({ ...req, method: "GET", path: prefix + cids[i++ % cids.length] });
+      await cannon(base, warmupS, CONNECTIONS, setup);
+      const r = await cannon(base, D.storageGet, CONNECTIONS, setup);
+      opts.loadAvg[label] = os.loadavg()[0]!;
+      const ok = r.statusCounts["200"] ?? 0;
+      const out = { label, ...r, ok, okPerSec: round(ok / r.durationS), mbPerSec: round((ok * GET_CHUNK_BYTES) / r.durationS / 1e6, 2), nonOk: r.requests - ok, overloaded: r.statusCounts["503"] ?? 0 };
+      log(`storage ${label}: ${out.okPerSec} GET/s = ${out.mbPerSec} MB/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, statuses ${JSON.stringify(r.statusCounts)}, errors ${r.errors}`);
+      return out;
+    };
+    const refG1 = await getRun("refG1", ref.base, "/obj/", D.warmup);
+    const echoGet = await getRun("chunkGet", srv.base, "/v1/chunks/", D.warmup);
+    const refG2 = await getRun("refG2", ref.base, "/obj/", 1);
+    const refGetPerSec = (refG1.ok / refG1.durationS + refG2.ok / refG2.durationS) / 2;
+    const getRatio = echoGet.ok / echoGet.durationS / refGetPerSec;
+    log(`storage GET: ${echoGet.okPerSec}/s vs reference ${round(refGetPerSec)}/s → ratio ${round(getRatio, 3)}`);
+
+    // (2) PUT: a new random 1 MiB body per request, generated (and for EchoNet signed) right before it goes out.
+    const putRun = async (label: string, base: string, echonet: boolean, warmupS: number) => {
+      let seq = 0;
+      const setup = echonet
+        ? (req: Record<string, unknown>) => {
+            const body = randomChunk(PUT_CHUNK_BYTES);
+            const authorization = chunkAuth(dids[seq++ % dids.length]!, body);
+            return { ...req, method: "PUT", path: "/v1/chunks", headers: { "content-type": "application/octet-stream", authorization }, body };
+          }
+        : (req: Record<string, unknown>) => ({ ...req, method: "PUT", path: `/obj3/${label}-${runTag}-${(seq++).toString(36)}`, headers: { "content-type": "application/octet-stream" }, body: randomChunk(PUT_CHUNK_BYTES) });
+      await cannon(base, warmupS, STORAGE_PUT_CONNECTIONS, setup);
+      const r = await cannon(base, D.storagePut, STORAGE_PUT_CONNECTIONS, setup);
+      opts.loadAvg[label] = os.loadavg()[0]!;
+      const created = r.statusCounts["201"] ?? 0;
+      const ok = created + (r.statusCounts["200"] ?? 0);
+      const overloaded = r.statusCounts["503"] ?? 0;
+      const out = {
+        label,
+        ...r,
+        ok,
+        created,
+        okPerSec: round(ok / r.durationS),
+        mbPerSec: round((ok * PUT_CHUNK_BYTES) / r.durationS / 1e6, 2),
+        overloaded,
+        otherNon2xx: r.requests - ok - overloaded,
+        bodiesGenerated: seq,
+      };
+      log(`storage ${label}: ${out.okPerSec} PUT/s = ${out.mbPerSec} MB/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, statuses ${JSON.stringify(r.statusCounts)}, errors ${r.errors}`);
+      return out;
+    };
+    const refP1 = await putRun("refP1", ref.base, false, D.warmup);
+    const echoPut = await putRun("chunkPut", srv.base, true, D.warmup);
+    const refP2 = await putRun("refP2", ref.base, false, 1);
+    const refPutMBps = ((refP1.ok / refP1.durationS + refP2.ok / refP2.durationS) / 2) * (PUT_CHUNK_BYTES / 1e6);
+    const putRatio = echoPut.ok / echoPut.durationS / ((refP1.ok / refP1.durationS + refP2.ok / refP2.durationS) / 2);
+    log(`storage PUT: ${echoPut.mbPerSec} MB/s vs reference ${round(refPutMBps, 2)} MB/s → ratio ${round(putRatio, 3)}`);
+
+    const nodes1 = (await fetch(`${srv.base}/v1/storage/nodes`).then((r) => r.json())) as { nodes: { id: string; usedBytes: number; chunks: number }[] };
+    const replicaCount = nodes1.nodes.reduce((a, n) => a + n.chunks, 0);
+    return {
+      readyMs,
+      refReadyMs,
+      dids: dids.length,
+      capacityBytesPerNode: STORAGE_CAPACITY_BYTES,
+      varChanges: [`STORAGE_NODE_CAPACITY_BYTES → ${STORAGE_CAPACITY_BYTES} (--var)`],
+      getChunks: cids.length,
+      getChunkBytes: GET_CHUNK_BYTES,
+      putChunkBytes: PUT_CHUNK_BYTES,
+      uploadMs,
+      replicasPerChunk: round(replicasSeen / cids.length, 2),
+      get: {
+        connections: CONNECTIONS,
+        echonet: echoGet,
+        reference: [refG1, refG2],
+        refOkPerSec: round(refGetPerSec),
+        refMbPerSec: round((refGetPerSec * GET_CHUNK_BYTES) / 1e6, 2),
+        ratio: round(getRatio, 3),
+      },
+      put: {
+        connections: STORAGE_PUT_CONNECTIONS,
+        echonet: echoPut,
+        reference: [refP1, refP2],
+        refMbPerSec: round(refPutMBps, 2),
+        ratio: round(putRatio, 3),
+      },
+      nodesAfter: nodes1.nodes,
+      replicasAfter: replicaCount,
+    };
+  } finally {
+    await stopServer(srv.proc);
+    await stopServer(ref.proc);
+  }
+}
+
+const storageTargets = (s: any) => ({
+  chunkGet: { target: TARGETS.chunkGetRatio, ratio: s.get.ratio, met: s.get.ratio >= TARGETS.chunkGetRatio },
+  chunkPut: { target: TARGETS.chunkPutRatio, ratio: s.put.ratio, met: s.put.ratio >= TARGETS.chunkPutRatio },
+});
+
+function logStorageTargets(t: ReturnType<typeof storageTargets>) {
+  log(`targets: chunk GET ${t.chunkGet.met ? "MET" : "NOT met"} (${t.chunkGet.ratio} of raw R2); chunk PUT ${t.chunkPut.met ? "MET" : "NOT met"} (${t.chunkPut.ratio} of 3 raw R2 puts)`);
+}
+
 // ---------------------------------------------------------------- main
 
 const round = (x: number, d = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : x);
@@ -1428,6 +1632,9 @@ async function main() {
       },
     });
 
+    // (f) storage: its own fresh EchoNet instance and the raw-R2 reference worker (bench/r2ref).
+    const storageRes = await storagePhase({ configFile: derived.file, tmp, loadAvg });
+
     // The reference runs right before (ref3) and right after (ref4) the ledger phases.
     const bracket = refRuns.filter((x) => x.label === "ref3" || x.label === "ref4");
     const ledgerBracketRef = bracket.reduce((a, x) => a + x.okPerSec, 0) / bracket.length;
@@ -1508,6 +1715,7 @@ async function main() {
       },
       finalStatus: final,
       search: { startedAt: startedAt.toISOString(), ...searchRes, referenceRuns: searchRefRuns, targets: searchTargets(searchRes) },
+      storage: { ...storageRes, targets: storageTargets(storageRes) },
       ledger: {
         offeredBasisPerSec: refBest,
         bracketRefPerSec: round(ledgerBracketRef),
@@ -1570,6 +1778,7 @@ async function main() {
       log(`targets: ledger applied ${k} ${t.met ? "MET" : "NOT met"} (${t.ratio}, backlog grew: ${!t.noBacklogGrowth})`);
     }
     logSearchTargets(results.search.targets);
+    logStorageTargets(results.storage.targets);
   } finally {
     await stopAll();
     if (!KEEP) rmSync(tmp, { recursive: true, force: true });
@@ -1635,6 +1844,52 @@ async function mainSearchOnly() {
       log("merged the search section into bench/results/latest.json; wrote docs/BENCHMARKS.md");
     }
     logSearchTargets(search.targets);
+  } finally {
+    await stopAll();
+    if (!KEEP) rmSync(tmp, { recursive: true, force: true });
+    else log(`kept ${tmp}`);
+  }
+}
+
+/**
+ * BENCH_ONLY=storage: the storage phase only (its own EchoNet instance and raw-R2 reference). A
+ * full run merges its section into bench/results/latest.json and re-renders docs/BENCHMARKS.md;
+ * quick mode writes bench/results/quick-storage.json.tmp.
+ */
+async function mainStorageOnly() {
+  const startedAt = new Date();
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "echonet-bench-"));
+  tmpDir = tmp;
+  log(`mode ${QUICK ? "QUICK" : "full"}, storage phase only; temp dir ${tmp}`);
+  try {
+    const derived = deriveEchonetConfig();
+    log(`derived config ${path.relative(ROOT, derived.file)}: ${derived.changes.join("; ")}`);
+    const loadAvg: Record<string, number> = {};
+    const res = await storagePhase({ configFile: derived.file, tmp, loadAvg });
+    const storage = {
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      separateRun: true,
+      mode: QUICK ? "quick" : "full",
+      ...res,
+      loadAverage1m: Object.fromEntries(Object.entries(loadAvg).map(([k, v]) => [k, round(v, 2)])),
+      targets: storageTargets(res),
+    };
+    mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
+    const latest = path.join(ROOT, "bench/results/latest.json");
+    if (QUICK || !existsSync(latest)) {
+      const f = path.join(ROOT, "bench/results", QUICK ? "quick-storage.json.tmp" : "storage.json");
+      writeFileSync(f, JSON.stringify({ storage }, null, 2) + "\n");
+      log(`wrote ${path.relative(ROOT, f)}`);
+    } else {
+      const r = JSON.parse(readFileSync(latest, "utf8"));
+      r.storage = storage;
+      for (const [k, v] of Object.entries(storage.loadAverage1m)) r.loadAverage1m[k] = v;
+      writeFileSync(latest, JSON.stringify(r, null, 2) + "\n");
+      writeFileSync(path.join(ROOT, "docs/BENCHMARKS.md"), renderMarkdown(r));
+      log("merged the storage section into bench/results/latest.json; wrote docs/BENCHMARKS.md");
+    }
+    logStorageTargets(storage.targets);
   } finally {
     await stopAll();
     if (!KEEP) rmSync(tmp, { recursive: true, force: true });
@@ -1711,8 +1966,57 @@ function renderSearch(r: Results): { rows: string; detail: string; method: strin
   return { rows, detail, method };
 }
 
+/** Rows, detail and method text of the storage phase (empty when the results have none); `num` numbers its method item. */
+function renderStorage(r: Results, num: number): { rows: string; detail: string; method: string } {
+  const S = r.storage;
+  if (!S) return { rows: "", detail: "", method: "" };
+  const yes = (b: boolean) => (b ? "yes" : "**no**");
+  const sc = (o: Record<string, number>) =>
+    Object.entries(o)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(", ") || "none";
+  const g = S.get;
+  const p = S.put;
+  const e = g.echonet;
+  const w = p.echonet;
+  const refs = (xs: any[], f: (x: any) => string) => xs.map((x) => `${x.label} ${f(x)}`).join(", ");
+  const lat = (xs: any[]) => xs.map((x) => `${x.p50Ms} / ${x.p99Ms} ms`).join("; ");
+  const rows = [
+    `| **Chunk GET** (GET /v1/chunks/:cid, 64 KiB, rotating over ${S.getChunks} chunks, ${g.connections} connections) | ${e.okPerSec} req/s = ${e.mbPerSec} MB/s | raw R2 get: ${g.refOkPerSec} req/s = ${g.refMbPerSec} MB/s (${refs(g.reference, (x) => `${x.okPerSec}/s`)}) | ${g.ratio.toFixed(3)} | ≥ 0.70 | ${yes(S.targets.chunkGet.met)} |`,
+    `| — chunk GET latency p50 / p99; non-200 answers | ${e.p50Ms} ms / ${e.p99Ms} ms; ${e.nonOk} (${sc(Object.fromEntries(Object.entries(e.statusCounts).filter(([k]) => k !== "200")) as Record<string, number>)}; errors ${e.errors}, timeouts ${e.timeouts}) | ${lat(g.reference)} | — | — | — |`,
+    `| **Chunk PUT** (PUT /v1/chunks, 1 MiB, ${S.replicasPerChunk} replicas, ${p.connections} connections) | ${w.mbPerSec} MB/s (${w.okPerSec} chunks/s) | 3 raw R2 puts: ${p.refMbPerSec} MB/s (${refs(p.reference, (x) => `${x.mbPerSec} MB/s`)}) | ${p.ratio.toFixed(3)} | ≥ 0.60 | ${yes(S.targets.chunkPut.met)} |`,
+    `| — chunk PUT latency p50 / p99; 503 overloaded; other non-2xx | ${w.p50Ms} ms / ${w.p99Ms} ms; ${w.overloaded}; ${w.otherNon2xx} (errors ${w.errors}, timeouts ${w.timeouts}) | ${lat(p.reference)} | — | — | — |`,
+  ].join("\n");
+  const detail = [
+    `- Storage phase${S.separateRun ? ` (run on its own with \`BENCH_ONLY=storage\`, ${S.startedAt} – ${S.finishedAt}; the rest of this page comes from the run of ${r.startedAt})` : ""}: fresh EchoNet instance (ready in ${S.readyMs} ms) and the raw-R2 reference \`bench/r2ref\` (ready in ${S.refReadyMs} ms), side by side. ${S.getChunks} chunks of 64 KiB uploaded with signed PUTs in ${S.uploadMs} ms (${S.replicasPerChunk} replicas each) and seeded into the reference under the same keys.`,
+    `  - GET: EchoNet ${e.requests} requests in ${e.durationS} s (statuses ${sc(e.statusCounts)}); reference ${g.reference.map((x: any) => `${x.label} ${x.requests} in ${x.durationS} s (statuses ${sc(x.statusCounts)}, p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms)`).join(", ")}.`,
+    `  - PUT: EchoNet ${w.requests} requests in ${w.durationS} s, ${w.created} answered 201 (statuses ${sc(w.statusCounts)}); reference ${p.reference.map((x: any) => `${x.label} ${x.requests} in ${x.durationS} s, ${x.okPerSec}/s (statuses ${sc(x.statusCounts)}, p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms)`).join(", ")}. After the phase the ${S.nodesAfter.length} storage nodes held ${S.replicasAfter} replicas (${S.nodesAfter.map((n: any) => `${n.id} ${n.chunks}`).join(", ")}).`,
+    S.loadAverage1m ? `  - 1-minute load average: ${Object.entries(S.loadAverage1m).map(([k, v]) => `${k} ${v}`).join(", ")}.` : "",
+  ].filter(Boolean).join("\n") + "\n";
+  const method = `${num}. Storage (issue "distributed data store"): a fresh EchoNet instance (derived config plus
+   ${S.varChanges.map((c: string) => `\`${c}\``).join(", ")}, so the 5 nodes cannot fill up during the PUT window;
+   quota, \`STORAGE_NODE_MAX_INFLIGHT\` and the replication factor as in \`wrangler.toml\`) and the reference
+   worker \`bench/r2ref\` (plain fetch handler, one R2 binding: \`GET /obj/:key\` = one R2 get streamed back,
+   \`PUT /obj3/:key\` = three concurrent R2 puts of the body to \`a/\`, \`b/\`, \`c/<key>\` → 201), each with its own
+   fresh \`--persist-to\`. Uploads are signed as a client would (\`Authorization: EchoNet did, ts, sig\`: Ed25519
+   over \`PUT /v1/chunks\\n<ts>\\n<hex sha256(body)>\`, checked once against \`src/lib/request-auth.ts\`), round-robin
+   over ${S.dids} DIDs (each with the default 100 MiB quota). GET: ${S.getChunks} random 64 KiB chunks are PUT to EchoNet
+   and the same bytes to the reference under the CID; autocannon ${g.connections} connections, pipelining 1,
+   every request the next key of the rotation, ${r.config?.durationsS?.warmup ?? "a"} s warm-up then the timed window — reference,
+   EchoNet, reference again (1 s warm-up); the ratio is EchoNet 200/s ÷ the mean of the two reference runs.
+   PUT: ${p.connections} connections; every request a new random 1 MiB body generated (and for EchoNet signed with a
+   fresh \`ts\`) when autocannon builds it, so nothing is pre-generated; reference, EchoNet, reference again.
+   MB/s = 2xx answers × 1 MiB ÷ window (MB = 10⁶ bytes); 503 \`overloaded\` (a node at its in-flight bound) is
+   counted apart. Locally R2 is Miniflare's simulation on the local disk, and EchoNet's chunk bytes cross one
+   Durable Object RPC per replica (and are hashed for the CID, the Merkle root and the request signature)
+   inside the same workerd process, on the same CPUs as the load generator.
+`;
+  return { rows, detail, method };
+}
+
 function renderMarkdown(r: Results): string {
   const SR = renderSearch(r);
+  const ST = renderStorage(r, SR.method ? 9 : 8);
   const ref = r.reference.okPerSec as number;
   const yes = (b: boolean) => (b ? "yes" : "**no**");
   const ms = (x: number) => `${x} ms`;
@@ -1780,7 +2084,7 @@ Generated by \`npm run bench\` (scripts/bench.ts) on ${r.finishedAt}. Raw data:
 | Attestation rate with intake idle (accept backlog ÷ its drain time, informative) | ${r.accept.drainRatePerSec ?? "n/a"} /s | ${ref} req/s | ${r.accept.drainRatePerSec ? round(r.accept.drainRatePerSec / ref, 3).toFixed(3) : "n/a"} | — | — |
 | Attestation rate while intake is saturated (accept run, informative) | ${r.accept.attestedPerSecDuringRun} /s | ${ref} req/s | ${round(r.accept.attestedPerSecDuringRun / ref, 3).toFixed(3)} | — | — |
 ${ledgerSummary}
-${ledgerRows}${SR.rows ? `\n${SR.rows}` : ""}
+${ledgerRows}${SR.rows ? `\n${SR.rows}` : ""}${ST.rows ? `\n${ST.rows}` : ""}
 
 Detail:
 
@@ -1789,7 +2093,7 @@ ${r.reference.runs.map((x: any) => `  - ${x.label}: ${x.requests} requests in ${
 - Accept: ${r.accept.requests} requests in ${r.accept.durationS} s, each a different pre-signed event (pool ${r.accept.pool}, ${r.accept.exhausted} requests past the pool); ${r.accept.accepted} answered 202, ${r.accept.nonAccepted} not (statuses ${sc(r.accept.statusCounts)}; errors ${r.accept.errors}, timeouts ${r.accept.timeouts}). Latency percentiles are over all responses. A 503 is \`overloaded\`: the pending events reached the inbox bound (\`INBOX_MAX_PENDING\`, split evenly over the event shards). While the run lasted, events reached \`attested\` (or beyond) at ${r.accept.attestedPerSecDuringRun}/s. Right after it: pending ${r.accept.statusAfter.pending}, attested ${r.accept.statusAfter.attested}, rejected ${r.accept.statusAfter.rejected}; that backlog drained in ${drain(r.accept.drain)}.
 - Sustained: offered ${r.sustained.offeredPerSec} req/s (${r.config.sustainedOfferedRatio} × reference) over ${r.config.sustainedConnections} connections for ${r.sustained.durationS} s; ${r.sustained.accepted} answered 202 (${r.sustained.acceptedPerSec}/s), ${r.sustained.nonAccepted} not (statuses ${sc(r.sustained.statusCounts)}); latency p50 ${ms(r.sustained.p50Ms)}, p99 ${ms(r.sustained.p99Ms)}. Pending head mean ${b.headMean} vs tail mean ${b.tailMean} (${r.sustained.samples.length} samples, ${r.sustained.sampleErrors} sample errors).
 ${ledgerDetail}
-${SR.detail}- Ledger vs the reference runs that bracket it (ref3 before, ref4 after: mean ${L.bracketRefPerSec} req/s, informative): ${L.runs.flatMap((run: any) => run.windows.map((w: any) => `${wname(run, w)}: steady ${w.finalSteadyPerSec}/s = ${r3(w.bracketSteadyRatio)}`)).join("; ")}.
+${SR.detail}${ST.detail}- Ledger vs the reference runs that bracket it (ref3 before, ref4 after: mean ${L.bracketRefPerSec} req/s, informative): ${L.runs.flatMap((run: any) => run.windows.map((w: any) => `${wname(run, w)}: steady ${w.finalSteadyPerSec}/s = ${r3(w.bracketSteadyRatio)}`)).join("; ")}.
 - 1-minute load average at the end of each phase: ${Object.entries(r.loadAverage1m).map(([k, v]) => `${k} ${v}`).join(", ")} (on ${r.machine.cpuCount} CPUs).
 - Final status: pending ${r.finalStatus.pending}, attested ${r.finalStatus.attested}, rejected ${r.finalStatus.rejected}.
 
@@ -1860,7 +2164,7 @@ ${SR.detail}- Ledger vs the reference runs that bracket it (ref3 before, ref4 af
    account shards, the in-memory execution, the writes to every shard and the commit), shard
    RPCs included. The cross-shard fraction is computed over the transfers actually sent, with
    \`accountShardFor\` from \`src/workers/shards.ts\`. Supply conservation is checked at the end.
-${SR.method}${SR.method ? "9" : "8"}. All wrangler processes are killed (process group, SIGTERM then SIGKILL) at the end, on error and
+${SR.method}${ST.method}${8 + (SR.method ? 1 : 0) + (ST.method ? 1 : 0)}. All wrangler processes are killed (process group, SIGTERM then SIGKILL) at the end, on error and
    on SIGINT; the temp state is deleted.
 
 The sustained phase offers a fixed rate, so its attested/s shows whether that rate is carried without
@@ -1896,7 +2200,7 @@ if (process.env.BENCH_RENDER_ONLY === "1") {
   const r = JSON.parse(readFileSync(path.join(ROOT, "bench/results/latest.json"), "utf8"));
   writeFileSync(path.join(ROOT, "docs/BENCHMARKS.md"), renderMarkdown(r));
   log("re-rendered docs/BENCHMARKS.md from bench/results/latest.json");
-} else (ONLY === "search" ? mainSearchOnly() : main()).catch(async (err) => {
+} else (ONLY === "search" ? mainSearchOnly() : ONLY === "storage" ? mainStorageOnly() : main()).catch(async (err) => {
   if (interrupted) return; // the signal handler stops the servers and exits
   console.error("[bench] FAILED:", err instanceof Error ? err.stack ?? err.message : err);
   await stopAll();
