@@ -115,23 +115,8 @@ export class EventShard extends DurableObject<Env> {
     if (!success) return { outcome: "refused", code: "rate_limited" };
     if (this.count("pending") >= this.pendingBound()) return { outcome: "refused", code: "overloaded" };
 
-    const retryAt = input.intakeAt + this.config.ATTEST_TIMEOUT_MS;
-    this.sql.exec(
-      `INSERT INTO events (id, kind, author, envelope, intake_at, status, attempts, retry_at)
-       VALUES (?, ?, ?, ?, ?, 'pending', 0, ?)`,
-      input.id,
-      input.event.kind,
-      input.event.author,
-      JSON.stringify(input.event),
-      input.intakeAt,
-      retryAt,
-    );
-    this.bump("pending", 1);
-    this.ensureAlarm(retryAt);
-    // Durable before the 202; if this send is lost, the alarm re-enqueues the event.
-    this.inbox
-      .send({ id: input.id, event: input.event, intakeAt: input.intakeAt, attempt: 0 })
-      .catch((err) => console.warn("witness-inbox send failed; alarm will re-enqueue", String(err)));
+    // Durable before the 202; the send is not awaited: if it is lost, the alarm re-enqueues.
+    void this.recordPending(input.id, input.event, input.intakeAt);
     return { outcome: "accepted" };
   }
 
@@ -142,21 +127,7 @@ export class EventShard extends DurableObject<Env> {
   async submitSystem(id: string, event: Record<string, unknown> & { kind: string; author: string }): Promise<EventStatus> {
     const known = this.statusOf(id);
     if (known) return known;
-    const intakeAt = Date.now();
-    const retryAt = intakeAt + this.config.ATTEST_TIMEOUT_MS;
-    this.sql.exec(
-      `INSERT INTO events (id, kind, author, envelope, intake_at, status, attempts, retry_at)
-       VALUES (?, ?, ?, ?, ?, 'pending', 0, ?)`,
-      id,
-      event.kind,
-      event.author,
-      JSON.stringify(event),
-      intakeAt,
-      retryAt,
-    );
-    this.bump("pending", 1);
-    this.ensureAlarm(retryAt);
-    await this.inbox.send({ id, event, intakeAt, attempt: 0 }).catch((err) => console.warn("witness-inbox send failed; alarm will re-enqueue", String(err)));
+    await this.recordPending(id, event, Date.now());
     return "pending";
   }
 
@@ -273,6 +244,30 @@ export class EventShard extends DurableObject<Env> {
   }
 
   // ---- helpers ----
+
+  /**
+   * Records a new pending event (synchronously: counter, alarm and row in one step) and hands
+   * it to the witness inbox. The returned promise settles when the send does; a failed send
+   * is only logged, because the alarm re-enqueues whatever stays pending.
+   */
+  private recordPending(id: string, event: Record<string, unknown> & { kind: string; author: string }, intakeAt: number): Promise<void> {
+    const retryAt = intakeAt + this.config.ATTEST_TIMEOUT_MS;
+    this.sql.exec(
+      `INSERT INTO events (id, kind, author, envelope, intake_at, status, attempts, retry_at)
+       VALUES (?, ?, ?, ?, ?, 'pending', 0, ?)`,
+      id,
+      event.kind,
+      event.author,
+      JSON.stringify(event),
+      intakeAt,
+      retryAt,
+    );
+    this.bump("pending", 1);
+    this.ensureAlarm(retryAt);
+    return this.inbox
+      .send({ id, event, intakeAt, attempt: 0 })
+      .catch((err) => console.warn("witness-inbox send failed; alarm will re-enqueue", String(err)));
+  }
 
   private statusOf(id: string): EventStatus | undefined {
     return one(this.sql.exec<{ status: EventStatus }>("SELECT status FROM events WHERE id = ?", id))?.status;
