@@ -1829,26 +1829,35 @@ async function mainSearchOnly() {
       loadAverage1m: Object.fromEntries(Object.entries(loadAvg).map(([k, v]) => [k, round(v, 2)])),
       targets: searchTargets(searchRes),
     };
-    mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
-    const latest = path.join(ROOT, "bench/results/latest.json");
-    if (QUICK || !existsSync(latest)) {
-      const f = path.join(ROOT, "bench/results", QUICK ? "quick-search.json.tmp" : "search.json");
-      writeFileSync(f, JSON.stringify({ search }, null, 2) + "\n");
-      log(`wrote ${path.relative(ROOT, f)}`);
-    } else {
-      const r = JSON.parse(readFileSync(latest, "utf8"));
-      r.search = search;
-      for (const [k, v] of Object.entries(search.loadAverage1m)) r.loadAverage1m[k] = v;
-      writeFileSync(latest, JSON.stringify(r, null, 2) + "\n");
-      writeFileSync(path.join(ROOT, "docs/BENCHMARKS.md"), renderMarkdown(r));
-      log("merged the search section into bench/results/latest.json; wrote docs/BENCHMARKS.md");
-    }
+    mergeSectionIntoLatest("search", search);
     logSearchTargets(search.targets);
   } finally {
     await stopAll();
     if (!KEEP) rmSync(tmp, { recursive: true, force: true });
     else log(`kept ${tmp}`);
   }
+}
+
+/**
+ * A single-phase run (BENCH_ONLY) merges its section into bench/results/latest.json and
+ * re-renders docs/BENCHMARKS.md; quick runs, or runs without a latest.json, write their section
+ * to a file of their own instead.
+ */
+function mergeSectionIntoLatest(name: "search" | "storage", section: { loadAverage1m: Record<string, number> }) {
+  mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
+  const latest = path.join(ROOT, "bench/results/latest.json");
+  if (QUICK || !existsSync(latest)) {
+    const f = path.join(ROOT, "bench/results", QUICK ? `quick-${name}.json.tmp` : `${name}.json`);
+    writeFileSync(f, JSON.stringify({ [name]: section }, null, 2) + "\n");
+    log(`wrote ${path.relative(ROOT, f)}`);
+    return;
+  }
+  const r = JSON.parse(readFileSync(latest, "utf8"));
+  r[name] = section;
+  for (const [k, v] of Object.entries(section.loadAverage1m)) r.loadAverage1m[k] = v;
+  writeFileSync(latest, JSON.stringify(r, null, 2) + "\n");
+  writeFileSync(path.join(ROOT, "docs/BENCHMARKS.md"), renderMarkdown(r));
+  log(`merged the ${name} section into bench/results/latest.json; wrote docs/BENCHMARKS.md`);
 }
 
 /**
@@ -1875,20 +1884,7 @@ async function mainStorageOnly() {
       loadAverage1m: Object.fromEntries(Object.entries(loadAvg).map(([k, v]) => [k, round(v, 2)])),
       targets: storageTargets(res),
     };
-    mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
-    const latest = path.join(ROOT, "bench/results/latest.json");
-    if (QUICK || !existsSync(latest)) {
-      const f = path.join(ROOT, "bench/results", QUICK ? "quick-storage.json.tmp" : "storage.json");
-      writeFileSync(f, JSON.stringify({ storage }, null, 2) + "\n");
-      log(`wrote ${path.relative(ROOT, f)}`);
-    } else {
-      const r = JSON.parse(readFileSync(latest, "utf8"));
-      r.storage = storage;
-      for (const [k, v] of Object.entries(storage.loadAverage1m)) r.loadAverage1m[k] = v;
-      writeFileSync(latest, JSON.stringify(r, null, 2) + "\n");
-      writeFileSync(path.join(ROOT, "docs/BENCHMARKS.md"), renderMarkdown(r));
-      log("merged the storage section into bench/results/latest.json; wrote docs/BENCHMARKS.md");
-    }
+    mergeSectionIntoLatest("storage", storage);
     logStorageTargets(storage.targets);
   } finally {
     await stopAll();
