@@ -6,9 +6,13 @@ import { sha256 } from "./crypto";
 const RAW_CODEC = 0x55;
 const SHA2_256 = 0x12;
 
+/** The chunk CID for a sha256 digest already computed (e.g. while checking request auth). */
+export function cidForDigest(sha256Digest: Uint8Array): string {
+  return CID.createV1(RAW_CODEC, Digest.create(SHA2_256, sha256Digest)).toString();
+}
+
 export async function cidForBytes(bytes: Uint8Array): Promise<string> {
-  const digest = Digest.create(SHA2_256, await sha256(bytes));
-  return CID.createV1(RAW_CODEC, digest).toString();
+  return cidForDigest(await sha256(bytes));
 }
 
 /** The sha256 digest inside a chunk CID, or null unless it is a CIDv1 raw sha2-256 in base32. */

@@ -1,8 +1,8 @@
 // Request auth (DESIGN §3): `Authorization: EchoNet did="<did>", ts="<ISO time>", sig="<b64url>"`,
 // an Ed25519 signature by the did:key over "<METHOD> <path+query>\n<ts>\n<hex sha256(body)>".
-import { verify, sign, sha256Hex } from "./crypto";
+import { verify, sign, sha256, sha256Hex } from "./crypto";
 import { publicKeyFromDidKey, DID_KEY_RE } from "./did";
-import { fromBase64Url, toBase64Url, utf8 } from "./encoding";
+import { fromBase64Url, toBase64Url, toHex, utf8 } from "./encoding";
 
 const HEADER_RE = /^EchoNet did="([^"]+)", ts="([^"]+)", sig="([^"]+)"$/;
 const ISO_MS_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -10,7 +10,8 @@ const ISO_MS_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 export const requestAuthMessage = (method: string, pathWithQuery: string, ts: string, bodyHashHex: string): string =>
   `${method.toUpperCase()} ${pathWithQuery}\n${ts}\n${bodyHashHex}`;
 
-export type RequestAuthResult = { ok: true; did: string } | { ok: false; reason: string };
+/** On success, `bodySha256` is the digest the signature covered (callers reuse it, e.g. as the CID). */
+export type RequestAuthResult = { ok: true; did: string; bodySha256: Uint8Array } | { ok: false; reason: string };
 
 /** Verifies a request's auth header; `reason` is safe to show the client. Never throws. */
 export async function verifyRequestAuth(
@@ -36,9 +37,10 @@ export async function verifyRequestAuth(
   } catch {
     return { ok: false, reason: "sig is not base64url" };
   }
-  const msg = utf8(requestAuthMessage(method, pathWithQuery, ts, await sha256Hex(body)));
+  const bodySha256 = await sha256(body);
+  const msg = utf8(requestAuthMessage(method, pathWithQuery, ts, toHex(bodySha256)));
   if (!(await verify(publicKey, sig, msg))) return { ok: false, reason: "signature does not verify" };
-  return { ok: true, did };
+  return { ok: true, did, bodySha256 };
 }
 
 /** Client side: the header value for a request. */

@@ -3,7 +3,7 @@
 // (StorageAccount for quota, StorageNode for bytes and capacity, ChunkIndex for metadata).
 import type { Env } from "../env";
 import { getConfig } from "../lib/config";
-import { cidForBytes } from "../lib/cid";
+import { cidForBytes, cidForDigest } from "../lib/cid";
 import { fromBase64 } from "../lib/encoding";
 import { LEAF_SIZE, leafCountFor, merkleRootHex, verifyProof } from "../lib/merkle";
 import { allStorageNodes, challengeIndex, chunkIndexFor, rendezvousOrder } from "../lib/placement";
@@ -26,9 +26,10 @@ export type PutOutcome =
  * commit the quota. Any failure releases the reservation; a vanished request's reservation
  * expires (lease).
  */
-export async function putChunk(env: Env, owner: string, bytes: Uint8Array): Promise<PutOutcome> {
+export async function putChunk(env: Env, owner: string, bytes: Uint8Array, bytesSha256?: Uint8Array): Promise<PutOutcome> {
   const config = getConfig(env);
-  const cid = await cidForBytes(bytes);
+  // The request-auth check already hashed the body: its digest is the CID's.
+  const cid = bytesSha256 ? cidForDigest(bytesSha256) : await cidForBytes(bytes);
   const account = storageAccount(env, owner);
   const reserved = await account.reserve(cid, bytes.length, config.STORAGE_QUOTA_BYTES);
   if (!reserved.ok) return { ok: false, code: "quota_exceeded", usedBytes: reserved.usedBytes, quotaBytes: reserved.quotaBytes };

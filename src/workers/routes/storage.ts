@@ -25,7 +25,7 @@ storage.put("/chunks", async (c) => {
   const auth = await verifyRequestAuth(c.req.header("authorization"), "PUT", url.pathname + url.search, body, Date.now(), config.CLOCK_SKEW_MS);
   if (!auth.ok) throw new ApiError(401, "unauthorized", auth.reason);
   if (body.length === 0) throw new ApiError(400, "validation_failed", "a chunk has at least 1 byte", { errors: [{ path: "(body)", message: "empty body" }] });
-  const r = await putChunk(c.env, auth.did, body);
+  const r = await putChunk(c.env, auth.did, body, auth.bodySha256);
   if (!r.ok) {
     if (r.code === "quota_exceeded") throw new ApiError(403, "quota_exceeded", `storage quota of ${r.quotaBytes} bytes would be exceeded (${r.usedBytes} in use or reserved, ${body.length} requested)`);
     if (r.code === "overloaded") throw new ApiError(503, "overloaded", "a storage node is at its in-flight I/O bound; retry later", { retryAfter: RETRY_AFTER_S });
