@@ -25,29 +25,25 @@
 // BENCH_SEARCH_DOCS (documents to index in the search phase, default 50000; quick 3000),
 // BENCH_STORAGE_CHUNKS (distinct 64 KiB chunks in the GET rotation, default 200; quick 50),
 // BENCH_STORAGE_PUT_CONNECTIONS (concurrent 1 MiB PUTs, default 16).
-import { spawn, type ChildProcess } from "node:child_process";
-import { createHash, KeyObject, randomFillSync, sign as nodeSign } from "node:crypto";
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { createHash, randomFillSync, sign as nodeSign } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { canonicalBytes } from "../src/lib/jcs";
-import { didKeyFromPublicKey } from "../src/lib/did";
 import { toBase64Url } from "../src/lib/encoding";
 import { verifyEventSignature } from "../src/lib/events";
 import { accountShardFor } from "../src/workers/shards";
 import { parseQuery } from "../src/search/query";
 import { requestAuthMessage, verifyRequestAuth } from "../src/lib/request-auth";
+import {
+  ROOT, KEEP, INBOX_OVERRIDE, setTmpDir, stopAll, stopServer, sleep, startWrangler, waitReady, deriveEchonetConfig, makeAuthors, postJson, pool, cannon,
+  type Server, type Author, type CannonResult,
+} from "./bench-lib";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const QUICK = process.env.BENCH_QUICK === "1";
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SUSTAINED_RATIO = Number(process.env.BENCH_SUSTAINED_RATIO ?? 0.35);
-const KEEP = process.env.BENCH_KEEP === "1";
-/** Optional override of INBOX_MAX_PENDING (passed as --var; unset = the wrangler.toml default). */
-const INBOX_OVERRIDE = process.env.BENCH_INBOX_MAX_PENDING;
 const LEDGER_RATIO = Number(process.env.BENCH_LEDGER_RATIO ?? 0.3);
 /** Second, lower offered rate, run only if the backlog grew at LEDGER_RATIO (0 = never). */
 const LEDGER_FALLBACK_RATIO = Number(process.env.BENCH_LEDGER_FALLBACK_RATIO ?? 0.27);
@@ -79,172 +75,7 @@ const D = {
 const TARGETS = { acceptRatio: 0.6, attestedRatio: 0.3, ledgerAppliedRatio: 0.25, searchRatio: 0.4, overlapAt10: 0.8, chunkGetRatio: 0.7, chunkPutRatio: 0.6 };
 /** Balance minted to every ledger account; transfers move 1–100 units, so none runs dry. */
 const MINT_AMOUNT = "1000000000";
-const RAISED_LIMIT = 1_000_000;
-const READY_TIMEOUT_MS = 120_000;
 const WARM_EVENTS = 100;
-
-// ---------------------------------------------------------------- process management
-
-const children: { name: string; proc: ChildProcess }[] = [];
-
-function killAll(signal: NodeJS.Signals = "SIGTERM"): void {
-  for (const { proc } of children) {
-    if (proc.pid === undefined || proc.exitCode !== null || proc.signalCode !== null) continue;
-    try {
-      process.kill(-proc.pid, signal); // the child's own process group (spawned detached)
-    } catch {
-      /* already gone */
-    }
-  }
-}
-
-async function stopAll(): Promise<void> {
-  killAll("SIGTERM");
-  const deadline = Date.now() + 5000;
-  while (children.some(({ proc }) => proc.exitCode === null && proc.signalCode === null) && Date.now() < deadline) {
-    await sleep(100);
-  }
-  killAll("SIGKILL");
-}
-
-/** Stops one server (its process group): SIGTERM, then SIGKILL after 5 s. */
-async function stopServer(proc: ChildProcess): Promise<void> {
-  const alive = () => proc.exitCode === null && proc.signalCode === null;
-  const kill = (sig: NodeJS.Signals) => {
-    if (proc.pid === undefined || !alive()) return;
-    try {
-      process.kill(-proc.pid, sig);
-    } catch {
-      /* already gone */
-    }
-  };
-  kill("SIGTERM");
-  const deadline = Date.now() + 5000;
-  while (alive() && Date.now() < deadline) await sleep(100);
-  kill("SIGKILL");
-}
-
-let interrupted = false;
-let tmpDir: string | undefined;
-process.on("exit", () => killAll("SIGKILL"));
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(sig, () => {
-    if (interrupted) return;
-    interrupted = true;
-    console.error(`\n${sig}: stopping wrangler processes`);
-    void stopAll()
-      .then(() => tmpDir && !KEEP && rmSync(tmpDir, { recursive: true, force: true }))
-      .finally(() => process.exit(130));
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function startWrangler(name: string, cwd: string, config: string, persistTo: string, logDir: string, extra: string[] = []) {
-  const port = await freePort();
-  const inspectorPort = await freePort();
-  const args = [
-    "wrangler", "dev",
-    "--config", config,
-    "--ip", "127.0.0.1",
-    "--port", String(port),
-    "--inspector-ip", "127.0.0.1",
-    "--inspector-port", String(inspectorPort),
-    "--local-protocol", "http",
-    "--persist-to", persistTo,
-    "--show-interactive-dev-session=false",
-    "--live-reload=false",
-    "--log-level", "warn",
-    ...extra,
-  ];
-  const log = createWriteStream(path.join(logDir, `${name}.log`));
-  const proc = spawn("npx", args, {
-    cwd,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", CI: "1", FORCE_COLOR: "0" },
-  });
-  proc.stdout!.pipe(log);
-  proc.stderr!.pipe(log);
-  children.push({ name, proc });
-  return { name, proc, port, base: `http://127.0.0.1:${port}`, log: path.join(logDir, `${name}.log`) };
-}
-
-type Server = Awaited<ReturnType<typeof startWrangler>>;
-
-async function waitReady(s: Server, healthPath: string): Promise<number> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < READY_TIMEOUT_MS) {
-    if (s.proc.exitCode !== null) throw new Error(`${s.name}: wrangler exited with ${s.proc.exitCode}; see ${s.log}`);
-    try {
-      const r = await fetch(s.base + healthPath, { signal: AbortSignal.timeout(2000) });
-      if (r.ok) return Date.now() - t0;
-    } catch {
-      /* not listening yet */
-    }
-    await sleep(250);
-  }
-  throw new Error(`${s.name}: not ready after ${READY_TIMEOUT_MS} ms; see ${s.log}`);
-}
-
-// ---------------------------------------------------------------- derived EchoNet config
-
-/** wrangler.toml with the rate limits raised and `main` absolute; the original is untouched. */
-function deriveEchonetConfig(): { file: string; changes: string[] } {
-  const src = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
-  const changes: string[] = [];
-  let out = src.replace(/^main\s*=\s*"([^"]+)"/m, (_m, main: string) => {
-    const abs = path.resolve(ROOT, main);
-    changes.push(`main = "${abs}"`);
-    return `main = ${JSON.stringify(abs)}`;
-  });
-  if (!changes.length) throw new Error("wrangler.toml: no `main` line found");
-  let limits = 0;
-  out = out.replace(
-    /(\[\[ratelimits\]\][^[]*?name\s*=\s*"([A-Z_]+)"[^[]*?simple\s*=\s*\{\s*limit\s*=\s*)(\d+)/g,
-    (_m, head: string, binding: string, limit: string) => {
-      limits++;
-      changes.push(`${binding}: limit ${limit} → ${RAISED_LIMIT}`);
-      return head + RAISED_LIMIT;
-    },
-  );
-  if (limits === 0) throw new Error("wrangler.toml: no [[ratelimits]] simple limits found to raise");
-  if (INBOX_OVERRIDE) changes.push(`INBOX_MAX_PENDING → ${INBOX_OVERRIDE} (--var)`);
-  const dir = path.join(ROOT, ".wrangler", "bench");
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, "wrangler.toml");
-  writeFileSync(file, `# GENERATED by scripts/bench.ts from wrangler.toml — do not edit.\n${out}`);
-  return { file, changes };
-}
-
-// ---------------------------------------------------------------- identities and events
-
-interface Author {
-  did: string;
-  key: KeyObject;
-}
-
-async function makeAuthors(n: number): Promise<Author[]> {
-  const out: Author[] = [];
-  for (let i = 0; i < n; i++) {
-    const kp = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"])) as CryptoKeyPair;
-    const raw = new Uint8Array(await crypto.subtle.exportKey("raw", kp.publicKey));
-    out.push({ did: didKeyFromPublicKey(raw), key: KeyObject.from(kp.privateKey) });
-  }
-  return out;
-}
 
 let nonceSeq = 0;
 const runTag = Date.now().toString(36);
@@ -514,35 +345,6 @@ function signTransfers(accounts: Author[], n: number, shards: number): { bodies:
   return { bodies, cross };
 }
 
-async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
-  const r = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await r.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    /* not JSON */
-  }
-  return { status: r.status, body: parsed };
-}
-
-/** Runs `fn` over `items` with at most `n` in flight. */
-async function pool<T>(items: T[], n: number, fn: (x: T, i: number) => Promise<void>): Promise<void> {
-  let i = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(n, items.length) }, async () => {
-      while (i < items.length) {
-        const k = i++;
-        await fn(items[k]!, k);
-      }
-    }),
-  );
-}
 
 /**
  * One ledger run on a fresh EchoNet instance with `shards` account shards: mint every account,
@@ -1283,23 +1085,6 @@ function chunkAuth(a: Author, body: Uint8Array): string {
   return `EchoNet did="${a.did}", ts="${ts}", sig="${toBase64Url(new Uint8Array(sig))}"`;
 }
 
-interface CannonResult {
-  durationS: number;
-  requests: number;
-  p50Ms: number;
-  p99Ms: number;
-  statusCounts: Record<string, number>;
-  errors: number;
-  timeouts: number;
-}
-
-/** autocannon with a per-request setup (path, headers, body built lazily for every request). */
-async function cannon(url: string, durationS: number, connections: number, setup: (req: Record<string, unknown>) => Record<string, unknown>): Promise<CannonResult> {
-  const result = await autocannon({ url, connections, duration: durationS, pipelining: 1, timeout: 30, requests: [{ method: "GET", setupRequest: setup }] });
-  const statusCounts: Record<string, number> = {};
-  for (const [code, v] of Object.entries(result.statusCodeStats ?? {})) statusCounts[code] = (v as { count: number }).count;
-  return { durationS: result.duration, requests: result.requests.total, p50Ms: result.latency.p50, p99Ms: result.latency.p99, statusCounts, errors: result.errors, timeouts: result.timeouts };
-}
 
 /**
  * The storage phase: a fresh EchoNet instance (derived config plus --var STORAGE_NODE_CAPACITY_BYTES)
@@ -1464,7 +1249,7 @@ const log = (...a: unknown[]) => console.log(`[bench ${new Date().toISOString().
 async function main() {
   const startedAt = new Date();
   const tmp = mkdtempSync(path.join(os.tmpdir(), "echonet-bench-"));
-  tmpDir = tmp;
+  setTmpDir(tmp);
   log(`mode ${QUICK ? "QUICK" : "full"}; temp dir ${tmp}`);
   const wranglerVersion = JSON.parse(readFileSync(path.join(ROOT, "node_modules/wrangler/package.json"), "utf8")).version as string;
   const autocannonVersion = JSON.parse(readFileSync(path.join(ROOT, "node_modules/autocannon/package.json"), "utf8")).version as string;
@@ -1798,7 +1583,7 @@ function logSearchTargets(t: ReturnType<typeof searchTargets>) {
 async function mainSearchOnly() {
   const startedAt = new Date();
   const tmp = mkdtempSync(path.join(os.tmpdir(), "echonet-bench-"));
-  tmpDir = tmp;
+  setTmpDir(tmp);
   log(`mode ${QUICK ? "QUICK" : "full"}, search phase only; temp dir ${tmp}`);
   try {
     const derived = deriveEchonetConfig();
@@ -1868,7 +1653,7 @@ function mergeSectionIntoLatest(name: "search" | "storage", section: { loadAvera
 async function mainStorageOnly() {
   const startedAt = new Date();
   const tmp = mkdtempSync(path.join(os.tmpdir(), "echonet-bench-"));
-  tmpDir = tmp;
+  setTmpDir(tmp);
   log(`mode ${QUICK ? "QUICK" : "full"}, storage phase only; temp dir ${tmp}`);
   try {
     const derived = deriveEchonetConfig();
