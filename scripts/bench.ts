@@ -1737,8 +1737,9 @@ function renderSearch(r: Results): { rows: string; detail: string; method: strin
    the same message), a fixed seed; autocannon ${S.search.connections} connections, ${round(S.search.durationS)} s (after a ${S.search.warmupS} s
    warm-up), every request the next query of the rotation, \`limit=10\`; req/s counts 200 answers. The
    reference is run right before and right after it (refS1, refS2) and the ratio uses their mean. The
-   search route caches each phrase's global statistics for 5 s per isolate (the first of its two rounds); with
-   ${n(S.search.distinctQueries)} queries in rotation each one recurs every ~${round(S.search.distinctQueries / Math.max(1, S.search.okPerSec), 1)} s, so ${S.search.distinctQueries / Math.max(1, S.search.okPerSec) > 5 ? "most requests miss that cache and pay both rounds (termStats, then search, on every shard)" : "part of the requests reuse cached statistics and skip the first round (every shard still runs termStats again inside search)"}. (d) overlap@10: every accepted document is loaded into one SQLite FTS5 table in a
+   search route answers in one round per shard (local top rows + local statistics, rescaled by one factor
+   per shard from the summed statistics) plus one snippet round for the rows that made the page; concurrent
+   searches are coalesced per shard (one RPC carries up to 64 queries). (d) overlap@10: every accepted document is loaded into one SQLite FTS5 table in a
    Durable Object of a separate in-process Miniflare (same tokenizer \`porter unicode61 remove_diacritics 2\`,
    same \`bm25(fts, 4.0, 1.0, 2.0)\` per phrase, phrases from \`src/search/query.ts\`, ties by id) — the
    single-index BM25 of test/ranking — and ${ov ? o.queries + o.queriesSkipped : "—"} further generated queries compare its top 10 with

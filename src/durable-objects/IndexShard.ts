@@ -5,50 +5,97 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { IndexUpdate } from "../content/ops";
-import { migrate, one } from "./sqlite";
-import { fts5Idf } from "../search/query";
+import { migrate, one, type Migration } from "./sqlite";
+import { shardFactor } from "../search/query";
 
-const MIGRATIONS = [
+const PHRASE_CACHE_MAX = 10_000;
+
+// The post text is indexed as two columns, `head` (its first HEAD_CHARS, cut at whitespace) and
+// `tail` (the rest), with equal BM25 weights. FTS5's bm25() sums weighted phrase frequencies
+// over columns and normalises by the row's total token count, so the split ranks exactly as
+// one column would; it exists so that snippets, which re-tokenise the column they are taken
+// from, read ≤ HEAD_CHARS instead of the whole (up to ~60 KB) text whenever the head matches.
+export const HEAD_CHARS = 2000;
+
+export function splitHead(text: string): [string, string] {
+  if (text.length <= HEAD_CHARS) return [text, ""];
+  const cut = text.lastIndexOf(" ", HEAD_CHARS);
+  const at = cut > HEAD_CHARS / 2 ? cut : HEAD_CHARS;
+  return [text.slice(0, at), text.slice(at)];
+}
+
+const MIGRATIONS: Migration[] = [
   `CREATE VIRTUAL TABLE fts USING fts5(title, text, tags, tokenize = 'porter unicode61 remove_diacritics 2');
    CREATE TABLE docs (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, author TEXT NOT NULL, title TEXT NOT NULL, created_at TEXT NOT NULL, tags TEXT NOT NULL, seq INTEGER NOT NULL);
    CREATE INDEX docs_author ON docs (author);
    CREATE TABLE doc_tags (tag TEXT NOT NULL, rowid INTEGER NOT NULL, PRIMARY KEY (tag, rowid)) WITHOUT ROWID;
    CREATE TABLE tombstones (id TEXT PRIMARY KEY) WITHOUT ROWID;`,
+  // v2: text → head + tail (see splitHead), rows carried over.
+  (sql) => {
+    sql.exec("CREATE VIRTUAL TABLE fts2 USING fts5(title, head, tail, tags, tokenize = 'porter unicode61 remove_diacritics 2')");
+    for (const r of sql.exec<{ rowid: number; title: string; text: string; tags: string }>("SELECT rowid, title, text, tags FROM fts")) {
+      const [head, tail] = splitHead(r.text);
+      sql.exec("INSERT INTO fts2 (rowid, title, head, tail, tags) VALUES (?, ?, ?, ?, ?)", r.rowid, r.title, head, tail, r.tags);
+    }
+    sql.exec("DROP TABLE fts");
+    sql.exec("ALTER TABLE fts2 RENAME TO fts");
+  },
 ];
 
-// BM25 column weights: title, text, tags.
-const BM25 = "bm25(fts, 4.0, 1.0, 2.0)";
+// BM25 column weights: title, head, tail, tags (head and tail are one text column, split).
+const BM25 = "bm25(fts, 4.0, 1.0, 1.0, 2.0)";
+const HEAD_COL = 1;
+const TAIL_COL = 2;
+// Snippet markers: control characters no text carries, turned into [ ] afterwards, so a
+// snippet that marked nothing (no match in that column) is recognisable.
+const OPEN = "\u0001";
+const CLOSE = "\u0002";
 
-export interface SearchHit {
-  id: string;
-  author: string;
-  title: string;
-  snippet: string;
-  score: number;
-  createdAt: string;
-  tags: string[];
+export interface Stats {
+  docs: number;
+  hits: number[];
 }
 
+/** One query for one shard. */
 export interface ShardQuery {
   /** FTS5 phrases, ANDed (from parseQuery: already safely quoted). */
   phrases: string[];
-  /** Global document count and per-phrase document frequencies across all shards. */
-  global?: { docs: number; hits: number[] };
-  /** This shard's own statistics for the same phrases, when the caller already has them. */
-  local?: { docs: number; hits: number[] };
   limit: number;
   author?: string;
   tag?: string;
-  after?: { s: number; i: string };
+  /** Later pages: rows strictly after (score s, id i) as scored with the first page's global statistics g. */
+  after?: { s: number; i: string; g: Stats };
+}
+
+/** A matching document with its shard-local BM25 (positive, higher is better). */
+export interface Candidate {
+  rowid: number;
+  id: string;
+  author: string;
+  title: string;
+  createdAt: string;
+  tags: string[];
+  b: number;
+}
+
+/** A shard's answer: its top rows by local BM25, and its statistics for the query's phrases. */
+export interface ShardAnswer extends Stats {
+  rows: Candidate[];
 }
 
 export class IndexShard extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  private docCount = 0;
+  /** Documents matching each phrase, as of the last change (cleared by every apply that changes something). */
+  private readonly phraseHits = new Map<string, number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    ctx.blockConcurrencyWhile(async () => migrate(this.sql, MIGRATIONS));
+    ctx.blockConcurrencyWhile(async () => {
+      migrate(this.sql, MIGRATIONS);
+      this.docCount = one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM docs"))!.n;
+    });
   }
 
   async apply(updates: IndexUpdate[]): Promise<{ indexed: number; deleted: number }> {
@@ -74,81 +121,117 @@ export class IndexShard extends DurableObject<Env> {
           u.id, u.author, u.title, u.createdAt, JSON.stringify(u.tags), u.seq,
         ),
       )!.rowid;
-      this.sql.exec("INSERT INTO fts (rowid, title, text, tags) VALUES (?, ?, ?, ?)", rowid, u.title, u.text, u.tags.join(" "));
+      const [head, tail] = splitHead(u.text);
+      this.sql.exec("INSERT INTO fts (rowid, title, head, tail, tags) VALUES (?, ?, ?, ?, ?)", rowid, u.title, head, tail, u.tags.join(" "));
       for (const tag of new Set(u.tags)) this.sql.exec("INSERT OR IGNORE INTO doc_tags (tag, rowid) VALUES (?, ?)", tag, rowid);
       indexed++;
+    }
+    if (indexed + deleted > 0) {
+      this.docCount += indexed - deleted;
+      this.phraseHits.clear();
     }
     return { indexed, deleted };
   }
 
-  /** Local statistics for global BM25: document count and, per phrase, matching documents. */
-  async termStats(phrases: string[]): Promise<{ docs: number; hits: number[] }> {
-    const docs = one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM docs"))!.n;
-    const hits = phrases.map((p) => one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM fts WHERE fts MATCH ?", p))!.n);
-    return { docs, hits };
+  /** Many queries in one call (the search route coalesces concurrent searches per shard). */
+  async queryMany(queries: ShardQuery[]): Promise<(ShardAnswer | { error: string })[]> {
+    return queries.map((q) => {
+      try {
+        return this.query(q);
+      } catch (err) {
+        return { error: String(err) };
+      }
+    });
   }
 
-  /**
-   * Top `limit` hits after an optional cursor. With `global` statistics, each phrase's BM25
-   * contribution is rescaled from this shard's IDF to the global IDF — FTS5's bm25() of a
-   * single phrase is exactly IDF_local × (its term-frequency part) — so scores from every
-   * shard are comparable and the merged top k matches a single index (DESIGN §9 ranking).
-   */
-  async search(q: ShardQuery): Promise<SearchHit[]> {
-    const phrases = q.phrases;
-    let weights = phrases.map(() => 1);
-    if (q.global) {
-      const local = q.local ?? (await this.termStats(phrases));
-      weights = phrases.map((_, i) => fts5Idf(q.global!.docs, q.global!.hits[i]!) / fts5Idf(local.docs, local.hits[i]!));
-    }
-    const args: SqlStorageValue[] = [...phrases];
-    // Materialized, FTS-first: each phrase is matched once; docs are looked up by rowid.
-    const ctes = phrases.map((_, i) => `p${i} AS MATERIALIZED (SELECT rowid, ${BM25} AS b FROM fts WHERE fts MATCH ?)`);
-    const joins = phrases.slice(1).map((_, i) => `JOIN p${i + 1} ON p${i + 1}.rowid = p0.rowid`).join(" ");
-    const score = phrases.map((_, i) => `p${i}.b * ${weights[i]!.toPrecision(17)}`).join(" + ");
-    const filters: string[] = [];
-    if (q.author) {
-      filters.push("d.author = ?");
-      args.push(q.author);
-    }
-    if (q.tag) {
-      filters.push("d.rowid IN (SELECT rowid FROM doc_tags WHERE tag = ?)");
-      args.push(q.tag);
-    }
-    let after = "";
-    if (q.after) {
-      after = "WHERE score < ? OR (score = ? AND id > ?)";
-      args.push(q.after.s, q.after.s, q.after.i);
-    }
-    args.push(q.limit);
-    const rows = this.sql
-      .exec<{ rowid: number; id: string; author: string; title: string; created_at: string; tags: string; score: number }>(
-        `WITH ${ctes.join(", ")},
-         hits AS (
-           SELECT d.rowid AS rowid, d.id AS id, d.author AS author, d.title AS title, d.created_at AS created_at, d.tags AS tags, -(${score}) AS score
-           FROM p0 ${joins} JOIN docs d ON d.rowid = p0.rowid ${filters.length ? `WHERE ${filters.join(" AND ")}` : ""}
-         )
-         SELECT * FROM hits ${after} ORDER BY score DESC, id ASC LIMIT ?`,
-        ...args,
-      )
-      .toArray();
-    const snippets = new Map<number, string>();
-    if (rows.length > 0) {
-      for (const r of this.sql.exec<{ rowid: number; s: string }>(
-        `SELECT rowid, snippet(fts, 1, '[', ']', '…', 16) AS s FROM fts WHERE fts MATCH ? AND rowid IN (${rows.map(() => "?").join(",")})`,
-        phrases.join(" AND "),
-        ...rows.map((r) => r.rowid),
-      )) {
-        snippets.set(r.rowid, r.s);
+  /** Snippets of the text for the given rows, for each request; `match` is the query's FTS5 expression. */
+  async snippetsMany(requests: { match: string; rowids: number[] }[]): Promise<Record<number, string>[]> {
+    return requests.map(({ match, rowids }) => {
+      try {
+        return this.snippets(match, rowids);
+      } catch {
+        return {};
       }
-    }
-    return rows.map((r) => ({ id: r.id, author: r.author, title: r.title, snippet: snippets.get(r.rowid) ?? "", score: r.score, createdAt: r.created_at, tags: JSON.parse(r.tags) }));
+    });
   }
 
   async stats(): Promise<{ docs: number; tombstones: number }> {
     return {
-      docs: one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM docs"))!.n,
+      docs: this.docCount,
       tombstones: one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM tombstones"))!.n,
     };
+  }
+
+  private localStats(phrases: string[]): Stats {
+    const hits = phrases.map((p) => {
+      let n = this.phraseHits.get(p);
+      if (n === undefined) {
+        n = one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM fts WHERE fts MATCH ?", p))!.n;
+        if (this.phraseHits.size >= PHRASE_CACHE_MAX) this.phraseHits.clear();
+        this.phraseHits.set(p, n);
+      }
+      return n;
+    });
+    return { docs: this.docCount, hits };
+  }
+
+  /**
+   * The top `limit` rows by this shard's BM25 (ties by id). The route rescales each shard's
+   * scores by one factor per shard (src/search/query.ts shardFactor), so this order is the
+   * merged order restricted to this shard, and a page cursor filters in the same terms.
+   */
+  private query(q: ShardQuery): ShardAnswer {
+    const stats = this.localStats(q.phrases);
+    const args: SqlStorageValue[] = [q.phrases.join(" AND ")];
+    const where = ["fts MATCH ?"];
+    if (q.author !== undefined) {
+      where.push("d.author = ?");
+      args.push(q.author);
+    }
+    if (q.tag !== undefined) {
+      where.push("d.rowid IN (SELECT rowid FROM doc_tags WHERE tag = ?)");
+      args.push(q.tag);
+    }
+    if (q.after) {
+      const f = shardFactor(q.after.g, stats);
+      where.push(`((-${BM25}) * ? < ? OR ((-${BM25}) * ? = ? AND d.id > ?))`);
+      args.push(f, q.after.s, f, q.after.s, q.after.i);
+    }
+    args.push(q.limit);
+    const rows = this.sql
+      .exec<{ rowid: number; id: string; author: string; title: string; created_at: string; tags: string; b: number }>(
+        `SELECT d.rowid AS rowid, d.id AS id, d.author AS author, d.title AS title, d.created_at AS created_at, d.tags AS tags, -${BM25} AS b
+         FROM fts JOIN docs d ON d.rowid = fts.rowid
+         WHERE ${where.join(" AND ")}
+         ORDER BY b DESC, d.id ASC LIMIT ?`,
+        ...args,
+      )
+      .toArray();
+    return {
+      ...stats,
+      rows: rows.map((r) => ({ rowid: r.rowid, id: r.id, author: r.author, title: r.title, createdAt: r.created_at, tags: JSON.parse(r.tags) as string[], b: r.b })),
+    };
+  }
+
+  /** From the head when the head matches (cheap), else from the tail. */
+  private snippets(match: string, rowids: number[]): Record<number, string> {
+    const out: Record<number, string> = {};
+    if (rowids.length === 0) return out;
+    const select = (col: number, ids: number[]) =>
+      this.sql.exec<{ rowid: number; s: string }>(
+        `SELECT rowid, snippet(fts, ${col}, '${OPEN}', '${CLOSE}', '…', 16) AS s FROM fts WHERE fts MATCH ? AND rowid IN (${ids.map(() => "?").join(",")})`,
+        match,
+        ...ids,
+      );
+    const plain = new Map<number, string>(); // head snippets that marked nothing
+    for (const r of select(HEAD_COL, rowids)) {
+      if (r.s.includes(OPEN)) out[r.rowid] = r.s;
+      else plain.set(r.rowid, r.s);
+    }
+    if (plain.size > 0) {
+      for (const r of select(TAIL_COL, [...plain.keys()])) out[r.rowid] = r.s.includes(OPEN) ? r.s : plain.get(r.rowid)!;
+    }
+    for (const k of Object.keys(out)) out[Number(k)] = out[Number(k)]!.replaceAll(OPEN, "[").replaceAll(CLOSE, "]");
+    return out;
   }
 }

@@ -48,3 +48,25 @@ export function fts5Idf(docs: number, hits: number): number {
   const idf = Math.log((docs - hits + 0.5) / (hits + 0.5));
   return idf <= 0 ? 1e-6 : idf;
 }
+
+export interface TermStats {
+  docs: number;
+  hits: number[];
+}
+
+/**
+ * The factor that turns a shard's local BM25 into the merged score: Σ global IDF / Σ local IDF
+ * over the query's phrases. For one phrase (FTS5's bm25 is IDF × a term-frequency part) this is
+ * exactly the score a single index over all shards would give; for several it weights the
+ * shard's sum by its IDF error as a whole. One factor per shard keeps each shard's order, so a
+ * shard's local top k is its part of the merged top k and a cursor filters in the same terms.
+ */
+export function shardFactor(global: TermStats, local: TermStats): number {
+  let g = 0;
+  let l = 0;
+  for (let i = 0; i < global.hits.length; i++) {
+    g += fts5Idf(global.docs, global.hits[i]!);
+    l += fts5Idf(local.docs, local.hits[i] ?? 0);
+  }
+  return l > 0 ? g / l : 1;
+}

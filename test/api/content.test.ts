@@ -118,6 +118,23 @@ describe("search", () => {
     await until(() => search(`q=${word}`), (r) => r.body.results?.length === 0, 15_000, "the post to leave the index");
   });
 
+  it("snippets mark the match wherever it is in a long text", async () => {
+    const alice = await newIdentity();
+    const early = `early${Date.now().toString(36)}`;
+    const late = `late${Date.now().toString(36)}`;
+    const filler = Array.from({ length: 900 }, (_, i) => `filler${i % 37}`).join(" "); // well beyond the head column
+    const id = await publish(alice, { text: `${early} opens the post. ${filler} and ${late} closes it` });
+    const a = await until(() => search(`q=${early}`), (r) => r.body.results?.length === 1, 15_000, "the long post to be searchable");
+    expect(a.body.results[0].id).toBe(id);
+    expect(a.body.results[0].snippet).toContain(`[${early}]`);
+    const b = await search(`q=${late}`);
+    expect(b.body.results.map((r: any) => r.id)).toEqual([id]);
+    expect(b.body.results[0].snippet).toContain(`[${late}]`);
+    // Both words: one document, both columns, same score as a single index would give it.
+    const both = await search(`q=${early}+${late}`);
+    expect(both.body.results.map((r: any) => r.id)).toEqual([id]);
+  });
+
   it("author and tag filters and cursors work across shards", async () => {
     const [alice, bob] = await Promise.all([newIdentity(), newIdentity()]);
     const word = `quokka${Date.now().toString(36)}`;

@@ -31,7 +31,9 @@ describe("ranking", () => {
       expect(sharded.status).toBe(200);
       const parsed = parseQuery(q);
       if (!parsed.ok) throw new Error(parsed.error);
-      const reference = await single.search({ phrases: parsed.phrases, limit: 10 });
+      const [answer] = await single.queryMany([{ phrases: parsed.phrases, limit: 10 }]);
+      if (!answer || "error" in answer) throw new Error(`single index: ${answer?.error}`);
+      const reference = answer.rows;
       if (reference.length === 0) continue;
       const ref = new Set(reference.map((r) => r.id));
       overlaps.push(sharded.body.results.filter((r: any) => ref.has(r.id)).length / reference.length);

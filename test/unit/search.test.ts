@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { fts5Idf, parseQuery, MAX_QUERY_CHARS } from "../../src/search/query";
+import { fts5Idf, parseQuery, shardFactor, MAX_QUERY_CHARS } from "../../src/search/query";
+import { Coalescer } from "../../src/search/coalesce";
+import { HEAD_CHARS, splitHead } from "../../src/durable-objects/IndexShard";
 import { decodeCursor, encodeCursor, isRankCursor, mergeTop } from "../../src/search/merge";
 
 describe("parseQuery", () => {
@@ -54,5 +56,73 @@ describe("merge and cursors", () => {
     for (const bad of ["", "!!", encodeCursor({ s: "x" }), encodeCursor({ s: 1, i: "short", g: { docs: 1, hits: [] } }), encodeCursor([1])]) {
       expect(decodeCursor(bad, isRankCursor)).toBeNull();
     }
+  });
+});
+
+describe("shardFactor", () => {
+  it("for one phrase it turns the shard's IDF into the global IDF exactly", () => {
+    const f = shardFactor({ docs: 50_000, hits: [400] }, { docs: 6_000, hits: [55] });
+    expect(f * fts5Idf(6_000, 55)).toBeCloseTo(fts5Idf(50_000, 400), 12);
+  });
+  it("is 1 when the shard's statistics are the global ones, and positive always", () => {
+    expect(shardFactor({ docs: 100, hits: [3, 9] }, { docs: 100, hits: [3, 9] })).toBe(1);
+    fc.assert(
+      fc.property(fc.nat(1e6), fc.nat(1e6), fc.nat(1e6), fc.nat(1e6), (gd, gh, ld, lh) => {
+        const f = shardFactor({ docs: gd, hits: [Math.min(gh, gd)] }, { docs: ld, hits: [Math.min(lh, ld)] });
+        return Number.isFinite(f) && f > 0;
+      }),
+    );
+  });
+});
+
+describe("splitHead", () => {
+  it("cuts long text at whitespace near HEAD_CHARS and loses nothing", () => {
+    fc.assert(
+      fc.property(fc.array(fc.stringMatching(/^[a-z]{1,12}$/), { maxLength: 1200 }), (words) => {
+        const text = words.join(" ");
+        const [head, tail] = splitHead(text);
+        expect(head + tail).toBe(text);
+        expect(head.length).toBeLessThanOrEqual(HEAD_CHARS);
+        if (tail) expect(tail.startsWith(" ")).toBe(true); // no word is cut in two
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("Coalescer", () => {
+  it("sends concurrent calls for one key as one batch and answers each by position", async () => {
+    const sent: number[][] = [];
+    const c = new Coalescer<number, number>(async (_k, xs) => {
+      sent.push(xs);
+      return xs.map((x) => x * 2);
+    }, { maxItems: 64, lingerMs: 5, fallbackMs: 1000 });
+    const out = await Promise.all([1, 2, 3, 4].map((x) => c.run("a", x)));
+    expect(out).toEqual([2, 4, 6, 8]);
+    expect(sent).toEqual([[1, 2, 3, 4]]);
+  });
+  it("splits at maxItems and keeps keys apart", async () => {
+    const sent: string[] = [];
+    const c = new Coalescer<number, number>(async (k, xs) => {
+      sent.push(`${k}:${xs.join(",")}`);
+      return xs;
+    }, { maxItems: 2, lingerMs: 5, fallbackMs: 1000 });
+    await Promise.all([c.run("a", 1), c.run("a", 2), c.run("a", 3), c.run("b", 4)]);
+    expect(sent.sort()).toEqual(["a:1,2", "a:3", "b:4"]);
+  });
+  it("a caller whose batch never answers sends its item alone after fallbackMs", async () => {
+    let calls = 0;
+    const c = new Coalescer<number, number>((_k, xs) => {
+      calls++;
+      return calls === 1 ? new Promise<number[]>(() => {}) : Promise.resolve(xs.map((x) => x + 1));
+    }, { maxItems: 64, lingerMs: 1, fallbackMs: 50 });
+    expect(await Promise.all([c.run("a", 1), c.run("a", 2)])).toEqual([2, 3]);
+    expect(calls).toBe(3); // the hung batch, then each caller alone
+  });
+  it("a failed batch rejects every caller in it", async () => {
+    const c = new Coalescer<number, number>(async () => {
+      throw new Error("boom");
+    }, { maxItems: 64, lingerMs: 1, fallbackMs: 1000 });
+    await expect(Promise.all([c.run("a", 1), c.run("a", 2)])).rejects.toThrow("boom");
   });
 });

@@ -4,8 +4,9 @@ import type { Env } from "../../env";
 import { getConfig } from "../../lib/config";
 import { ApiError, validationError } from "../../lib/errors";
 import type { PostView } from "../../durable-objects/ContentShard";
-import type { IndexShard } from "../../durable-objects/IndexShard";
-import { parseQuery } from "../../search/query";
+import type { ShardAnswer, ShardQuery } from "../../durable-objects/IndexShard";
+import { Coalescer } from "../../search/coalesce";
+import { parseQuery, shardFactor, type TermStats } from "../../search/query";
 import { decodeCursor, encodeCursor, isRankCursor, isSeqCursor, mergeTop, type RankCursor } from "../../search/merge";
 import { ContentIdParam, DidParam, PageQuery, SearchQuery } from "../../schemas/api";
 import { allContentShards, allIndexShards, contentShardFor } from "../shards";
@@ -13,28 +14,22 @@ import { parseOr400, type AppContext } from "../http";
 
 export const content = new Hono<{ Bindings: Env }>();
 
-// Per-phrase global statistics, cached per isolate for a few seconds: an immutable snapshot
-// per phrase, replaced whole. Bounded; cleared when full.
-const STATS_TTL_MS = 5_000;
-const STATS_MAX = 10_000;
-const statsCache = new Map<string, { at: number; docs: number; hits: number }>();
+// Searches coalesced per shard (src/search/coalesce.ts): concurrent searches share one RPC
+// per shard per round instead of paying INDEX_SHARDS round trips each.
+const COALESCE = { maxItems: 64, lingerMs: 1, fallbackMs: 5_000 };
 
-type Stats = { docs: number; hits: number[] };
-
-/** Global statistics, and each shard's own when this call had to ask for them. */
-async function globalStats(shards: DurableObjectStub<IndexShard>[], phrases: string[]): Promise<{ global: Stats; local?: Stats[] }> {
-  const now = Date.now();
-  const cached = phrases.map((p) => statsCache.get(p));
-  if (cached.every((c) => c && now - c.at < STATS_TTL_MS)) {
-    return { global: { docs: cached[0]!.docs, hits: cached.map((c) => c!.hits) } };
+function coalescersFor(env: Env) {
+  let c = coalescers.get(env);
+  if (!c) {
+    c = {
+      query: new Coalescer<ShardQuery, ShardAnswer | { error: string }>((shard, qs) => env.INDEX_SHARD.getByName(shard).queryMany(qs), COALESCE),
+      snippets: new Coalescer<{ match: string; rowids: number[] }, Record<number, string>>((shard, rs) => env.INDEX_SHARD.getByName(shard).snippetsMany(rs), COALESCE),
+    };
+    coalescers.set(env, c);
   }
-  const per = await Promise.all(shards.map((s) => s.termStats(phrases)));
-  const docs = per.reduce((n, s) => n + s.docs, 0);
-  const hits = phrases.map((_, i) => per.reduce((n, s) => n + s.hits[i]!, 0));
-  if (statsCache.size + phrases.length > STATS_MAX) statsCache.clear();
-  phrases.forEach((p, i) => statsCache.set(p, { at: now, docs, hits: hits[i]! }));
-  return { global: { docs, hits }, local: per };
+  return c;
 }
+const coalescers = new WeakMap<Env, { query: Coalescer<ShardQuery, ShardAnswer | { error: string }>; snippets: Coalescer<{ match: string; rowids: number[] }, Record<number, string>> }>();
 
 const DEFAULT_LIMIT = 20;
 const DEFAULT_SEARCH_LIMIT = 10;
@@ -97,22 +92,40 @@ content.get("/search", async (c) => {
       throw validationError("invalid cursor", [{ path: "cursor", message: "not a cursor issued by this API for this query" }]);
     }
   }
-  const after = cursor ? { s: cursor.s, i: cursor.i } : undefined;
-  const shards = allIndexShards(getConfig(c.env).INDEX_SHARDS).map((s) => c.env.INDEX_SHARD.getByName(s));
-  // Two rounds (DFS query-then-fetch): global statistics, then every shard scores with them.
-  // Later pages reuse the statistics of the first (carried in the cursor): stable scores.
-  const { global, local } = cursor ? { global: cursor.g, local: undefined } : await globalStats(shards, parsed.phrases);
-  const shardQuery = {
+  const names = allIndexShards(getConfig(c.env).INDEX_SHARDS);
+  const { query: queries, snippets } = coalescersFor(c.env);
+  // One round: every shard answers with its local top rows and its statistics; the merged
+  // score rescales each shard by one factor from the global statistics (their sum on page 1,
+  // the first page's, carried in the cursor, on later pages: stable scores).
+  const shardQuery: ShardQuery = {
     phrases: parsed.phrases,
-    global,
     limit: limit + 1,
     ...(query.author ? { author: query.author } : {}),
     ...(query.tag ? { tag: query.tag } : {}),
-    ...(after ? { after } : {}),
+    ...(cursor ? { after: { s: cursor.s, i: cursor.i, g: cursor.g } } : {}),
   };
-  const lists = await Promise.all(shards.map((s, i) => s.search(local ? { ...shardQuery, local: local[i]! } : shardQuery)));
+  const answers = await Promise.all(names.map((n) => queries.run(n, shardQuery)));
+  const ok = answers.map((a, k) => {
+    if ("error" in a) throw new Error(`index shard ${names[k]} failed: ${a.error}`);
+    return a;
+  });
+  const global: TermStats = cursor?.g ?? {
+    docs: ok.reduce((n, a) => n + a.docs, 0),
+    hits: parsed.phrases.map((_, i) => ok.reduce((n, a) => n + a.hits[i]!, 0)),
+  };
+  const lists = ok.map((a, shard) => {
+    const f = shardFactor(global, a);
+    return a.rows.map((r) => ({ ...r, shard, score: r.b * f }));
+  });
   const { items, more } = mergeTop(lists, limit);
-  const body: Record<string, unknown> = { results: items };
+  // Snippets only for the rows that made the page, from the shards that hold them.
+  const wanted = new Map<number, number[]>();
+  for (const r of items) wanted.set(r.shard, [...(wanted.get(r.shard) ?? []), r.rowid]);
+  const snips = new Map<number, Record<number, string>>();
+  await Promise.all([...wanted].map(async ([shard, rowids]) => snips.set(shard, await snippets.run(names[shard]!, { match: parsed.match, rowids }))));
+  const body: Record<string, unknown> = {
+    results: items.map((r) => ({ id: r.id, author: r.author, title: r.title, snippet: snips.get(r.shard)?.[r.rowid] ?? "", score: r.score, createdAt: r.createdAt, tags: r.tags })),
+  };
   if (more) {
     const last = items[items.length - 1]!;
     body.nextCursor = encodeCursor({ s: last.score, i: last.id, g: global } satisfies RankCursor);
