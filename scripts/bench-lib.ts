@@ -117,7 +117,7 @@ export async function startWrangler(name: string, cwd: string, config: string, p
   proc.stdout!.pipe(log);
   proc.stderr!.pipe(log);
   children.push({ name, proc });
-  return { name, proc, port, base: `http://127.0.0.1:${port}`, log: path.join(logDir, `${name}.log`) };
+  return { name, proc, port, inspectorPort, base: `http://127.0.0.1:${port}`, log: path.join(logDir, `${name}.log`) };
 }
 
 export type Server = Awaited<ReturnType<typeof startWrangler>>;

@@ -23,17 +23,22 @@ export async function eventIdOf(event: EnvelopeLike): Promise<string> {
 }
 
 export async function verifyEventSignature(event: EnvelopeLike): Promise<boolean> {
+  let message: Uint8Array;
+  try {
+    message = signingBytes(event);
+  } catch {
+    return false;
+  }
+  return verifyEventSignatureOver(event, message);
+}
+
+/** As verifyEventSignature, with the signing bytes already computed (they also give the id). */
+export async function verifyEventSignatureOver(event: EnvelopeLike, message: Uint8Array): Promise<boolean> {
   const publicKey = publicKeyFromDidKey(event.author);
   if (!publicKey || typeof event.sig !== "string") return false;
   let sig: Uint8Array;
   try {
     sig = fromBase64Url(event.sig);
-  } catch {
-    return false;
-  }
-  let message: Uint8Array;
-  try {
-    message = signingBytes(event);
   } catch {
     return false;
   }

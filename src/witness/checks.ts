@@ -7,12 +7,15 @@ import { checkContractCall } from "../ledger/contracts";
 import { getSystemDid } from "./registry";
 import { getConfig } from "../lib/config";
 import { contentShardFor } from "../workers/shards";
-import { eventIdOf, isFresh, verifyEventSignature } from "../lib/events";
+import { isFresh, signingBytes, verifyEventSignatureOver } from "../lib/events";
+import { sha256Hex } from "../lib/crypto";
 import type { Env } from "../env";
 import { missingChunks } from "../storage/store";
 
 export interface CheckContext {
   id: string;
+  /** JCS of the event without sig: its id is their sha256, its signature is over them. */
+  bytes: Uint8Array;
   event: AnySignedEvent;
   intakeAt: number;
   skewMs: number;
@@ -23,8 +26,8 @@ export interface CheckContext {
 export type Check = (ctx: CheckContext) => Promise<string | null> | string | null;
 
 const envelopeChecks: Check[] = [
-  async ({ id, event }) => ((await eventIdOf(event)) === id ? null : "id_mismatch"),
-  async ({ event }) => ((await verifyEventSignature(event)) ? null : "invalid_signature"),
+  async ({ id, bytes }) => ((await sha256Hex(bytes)) === id ? null : "id_mismatch"),
+  async ({ event, bytes }) => ((await verifyEventSignatureOver(event, bytes)) ? null : "invalid_signature"),
   ({ event, intakeAt, skewMs }) => (isFresh(event.createdAt, intakeAt, skewMs) ? null : "stale_event"),
 ];
 
@@ -59,7 +62,13 @@ export async function validateForAttestation(
 ): Promise<ValidationOutcome> {
   const parsed = AnyEvent.safeParse(raw.event);
   if (!parsed.success) return { verdict: "reject", reason: "validation_failed" };
-  const ctx: CheckContext = { id: raw.id, event: parsed.data, intakeAt: raw.intakeAt, skewMs, env };
+  let bytes: Uint8Array;
+  try {
+    bytes = signingBytes(parsed.data);
+  } catch {
+    return { verdict: "reject", reason: "validation_failed" };
+  }
+  const ctx: CheckContext = { id: raw.id, bytes, event: parsed.data, intakeAt: raw.intakeAt, skewMs, env };
   for (const check of [...envelopeChecks, ...(kindChecks.get(parsed.data.kind) ?? [])]) {
     const reason = await check(ctx);
     if (reason !== null) return { verdict: "reject", reason };

@@ -3,7 +3,8 @@ import { Hono } from "hono";
 import type { Env } from "../../env";
 import { getConfig } from "../../lib/config";
 import { ApiError, validationError } from "../../lib/errors";
-import { eventIdOf, isFresh, verifyEventSignature } from "../../lib/events";
+import { isFresh, signingBytes, verifyEventSignatureOver } from "../../lib/events";
+import { sha256Hex } from "../../lib/crypto";
 import { Event } from "../../schemas/events";
 import { EventIdParam } from "../../schemas/api";
 import { shardFor } from "../shards";
@@ -20,12 +21,15 @@ events.post("/", async (c) => {
   // computed here but reported by the shard only once it knows the id is new.
   const raw = await readBodyLimited(c.req.raw, config.EVENT_MAX_BYTES);
   const event = parseOr400(Event, parseJson(raw), "event");
-  const id = await eventIdOf(event).catch((err: Error) => {
+  let bytes: Uint8Array;
+  try {
+    bytes = signingBytes(event);
+  } catch (err) {
     // JSON.parse admits what RFC 8785 refuses (lone surrogates, 1e400 → Infinity).
-    throw validationError("event is not I-JSON and cannot be canonicalized", [{ path: "(root)", message: err.message }]);
-  });
+    throw validationError("event is not I-JSON and cannot be canonicalized", [{ path: "(root)", message: (err as Error).message }]);
+  }
+  const [id, signatureValid] = await Promise.all([sha256Hex(bytes), verifyEventSignatureOver(event, bytes)]);
   const intakeAt = Date.now();
-  const signatureValid = await verifyEventSignature(event);
   const fresh = isFresh(event.createdAt, intakeAt, config.CLOCK_SKEW_MS);
 
   const shard = c.env.EVENT_SHARD.getByName(shardFor(id, config.EVENT_SHARDS));
