@@ -3,7 +3,7 @@
 // events at BENCH_PROFILE_RATE/s for BENCH_PROFILE_S seconds with autocannon, records a V8 CPU
 // profile of the Worker isolate (every Durable Object runs in it locally) through the inspector
 // for the middle of the window, and prints self time by function and by source file.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { sign as nodeSign } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
@@ -93,16 +93,43 @@ async function main() {
             overallRate: RATE,
             requests: [{ method: "POST", headers: { "content-type": "application/json" }, setupRequest: (req: Record<string, unknown>) => ({ ...req, body: bodies[Math.min(next++, bodies.length - 1)] }) }],
           });
+    const samples: string[] = [];
+    const t0 = Date.now();
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        try {
+          const s = (await (await fetch(`${srv.base}/v1/status`)).json()) as { events: Record<string, number> };
+          samples.push(`${((Date.now() - t0) / 1000).toFixed(1)}s ${JSON.stringify(s.events)}`);
+        } catch (err) {
+          samples.push(`status failed: ${String(err)}`);
+        }
+        await sleep(2000);
+      }
+    })();
     await sleep((SECONDS * 1000) / 4);
     await inspector.call("Profiler.start");
     await sleep((SECONDS * 1000) / 2);
     const { profile } = await inspector.call("Profiler.stop");
     const result = await load;
+    await sleep(Number(process.env.BENCH_PROFILE_DRAIN_S ?? 10) * 1000);
+    sampling = false;
+    await sampler;
+    console.log(samples.join("\n"));
+    if (process.env.BENCH_PROFILE_GREP) for (const line of readFileSync(srv.log, "utf8").split("\n")) if (line.includes(process.env.BENCH_PROFILE_GREP)) console.log(line);
     const status = await (await fetch(`${srv.base}/v1/status`)).json();
     inspector.close();
     console.log(`load: ${(result.requests.total / result.duration).toFixed(0)} req/s, statuses ${JSON.stringify(result.statusCodeStats)}`);
     console.log(`status after: ${JSON.stringify((status as any).events)}`);
     writeFileSync(path.join(ROOT, ".wrangler", "profile.cpuprofile"), JSON.stringify(profile));
+    // The bundle the profile's line numbers refer to (wrangler removes its dev dir on exit).
+    const devRoot = path.join(path.dirname(file), ".wrangler", "tmp");
+    const dev = readdirSync(devRoot)
+      .filter((d) => d.startsWith("dev-"))
+      .map((d) => path.join(devRoot, d, "index.js"))
+      .filter((f) => existsSync(f))
+      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+    if (dev) copyFileSync(dev, path.join(ROOT, ".wrangler", "profile-bundle.js"));
     console.log(summarize(profile));
     console.log(`\nfull profile: .wrangler/profile.cpuprofile (open in Chrome DevTools)`);
   } finally {

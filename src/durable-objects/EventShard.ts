@@ -6,8 +6,8 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { getConfig, type Config } from "../lib/config";
 import { migrate, one } from "./sqlite";
-import { QueueBatcher } from "../queues/batcher";
-import type { WitnessInboxMessage } from "../queues/messages";
+import { PackingBatcher } from "../queues/batcher";
+import { WITNESS_INBOX_MESSAGE_BYTES, WITNESS_INBOX_MESSAGE_EVENTS, type WitnessInboxItem } from "../queues/messages";
 import type { EventRecord, EventStatus, Receipt } from "../schemas/api";
 import { SEQUENCER } from "../workers/shards";
 
@@ -31,7 +31,7 @@ const MIGRATIONS = [
 ];
 
 const FORWARD_BATCH = 500;
-const INBOX_LINGER_MS = 5;
+const INBOX_LINGER_MS = 50;
 const FORWARD_RETRY_MS = 1000;
 const SAFETY_MS = 5000;
 
@@ -73,15 +73,17 @@ export class EventShard extends DurableObject<Env> {
   private readonly config: Config;
   private readonly counts = new Map<EventStatus, number>();
   private alarmAt: number | null = null;
-  private readonly inbox: QueueBatcher<WitnessInboxMessage>;
+  private readonly inbox: PackingBatcher<WitnessInboxItem>;
+  private forwarding: Promise<void> | null = null;
+  private forwardAgain = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.config = getConfig(env);
     // Intake does not wait for the send (the alarm covers a lost one), so lingering a few ms
-    // to fill batches costs no response latency and saves most queue operations under load.
-    this.inbox = new QueueBatcher(env.WITNESS_INBOX, INBOX_LINGER_MS);
+    // to pack events into messages costs no response latency and saves most queue operations.
+    this.inbox = new PackingBatcher(env.WITNESS_INBOX, INBOX_LINGER_MS, WITNESS_INBOX_MESSAGE_EVENTS, WITNESS_INBOX_MESSAGE_BYTES);
     ctx.blockConcurrencyWhile(async () => {
       migrate(this.sql, MIGRATIONS);
       for (const s of STATUSES) this.counts.set(s, 0);
@@ -142,7 +144,9 @@ export class EventShard extends DurableObject<Env> {
 
   /**
    * Committee outcomes from the witness-inbox consumer. Only pending events change; newly
-   * attested ones are then forwarded to the Sequencer (retried by the alarm if that fails).
+   * attested ones are then forwarded to the Sequencer in the background (the consumer does not
+   * wait for the Sequencer; a failed or interrupted forward is retried by the alarm, and the
+   * constructor re-arms it for unforwarded rows after a reset).
    */
   async recordVerdicts(verdicts: Verdict[]): Promise<number> {
     let changed = 0;
@@ -160,7 +164,7 @@ export class EventShard extends DurableObject<Env> {
         changed++;
       }
     }
-    await this.forward();
+    if (changed > 0) this.kickForward();
     return changed;
   }
 
@@ -203,7 +207,7 @@ export class EventShard extends DurableObject<Env> {
         now,
       )
       .toArray();
-    const resend: WitnessInboxMessage[] = [];
+    const resend: WitnessInboxItem[] = [];
     for (const row of due) {
       if (row.attempts >= this.config.ATTEST_MAX_ATTEMPTS) {
         this.reject(row.id, "witness_timeout");
@@ -224,6 +228,27 @@ export class EventShard extends DurableObject<Env> {
     if (this.sql.exec("SELECT 1 FROM events WHERE status = 'attested' AND forwarded = 0 LIMIT 1").toArray().length > 0) {
       this.ensureAlarm(Date.now() + FORWARD_RETRY_MS);
     }
+  }
+
+  /** One forward at a time; a request during one runs another right after it. */
+  private kickForward(): void {
+    if (this.forwarding) {
+      this.forwardAgain = true;
+      return;
+    }
+    this.forwarding = (async () => {
+      do {
+        this.forwardAgain = false;
+        await this.forward();
+      } while (this.forwardAgain);
+    })()
+      .catch((err) => {
+        console.warn("forward failed; alarm will retry", String(err));
+        this.ensureAlarm(Date.now() + FORWARD_RETRY_MS);
+      })
+      .finally(() => {
+        this.forwarding = null;
+      });
   }
 
   /** Outbox to the Sequencer: attested, not yet forwarded. Append is idempotent by id. */

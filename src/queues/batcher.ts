@@ -63,3 +63,53 @@ export class QueueBatcher<T> {
     Promise.all(sends).then(() => batch.resolve(), batch.reject);
   }
 }
+
+/**
+ * Packs items into messages `{events: I[]}` of at most `maxItems` items and `maxBytes` of JSON,
+ * handed to a QueueBatcher: a burst of intake becomes a few messages, and one queue batch of
+ * ≤100 messages carries many more items. An item's promise settles with its message's send.
+ */
+export class PackingBatcher<I> {
+  private items: { item: I; bytes: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private readonly out: QueueBatcher<{ events: I[] }>;
+
+  constructor(
+    queue: Queue<{ events: I[] }>,
+    private readonly lingerMs: number,
+    private readonly maxItems: number,
+    private readonly maxBytes: number,
+  ) {
+    this.out = new QueueBatcher(queue);
+  }
+
+  send(item: I): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (this.items.length === 0) setTimeout(() => this.flush(), this.lingerMs);
+      this.items.push({ item, bytes: JSON.stringify(item).length + 1, resolve, reject });
+      if (this.items.length >= this.maxItems * MAX_MESSAGES) this.flush();
+    });
+  }
+
+  private flush(): void {
+    const items = this.items;
+    if (items.length === 0) return;
+    this.items = [];
+    let message: typeof items = [];
+    let bytes = 0;
+    const ship = () => {
+      const group = message;
+      this.out.send({ events: group.map((x) => x.item) }).then(
+        () => group.forEach((x) => x.resolve()),
+        (err) => group.forEach((x) => x.reject(err)),
+      );
+      message = [];
+      bytes = 0;
+    };
+    for (const x of items) {
+      if (message.length > 0 && (message.length >= this.maxItems || bytes + x.bytes > this.maxBytes)) ship();
+      message.push(x);
+      bytes += x.bytes;
+    }
+    if (message.length > 0) ship();
+  }
+}

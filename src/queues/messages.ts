@@ -1,10 +1,14 @@
-// Queue message types. Every message carries its idempotency key (the event id): a redelivery
-// or a replayed batch finds the effect already recorded and changes nothing.
+// Queue message types. Every message carries its idempotency keys (event or content ids): a
+// redelivery or a replayed batch finds the effect already recorded and changes nothing.
 import { z } from "zod";
 import { named } from "../schemas/registry";
 import { Hex64 } from "../schemas/primitives";
 
-export const WitnessInboxMessage = named(
+/** Events packed into one witness-inbox message (and ≤ WITNESS_INBOX_MESSAGE_BYTES of JSON). */
+export const WITNESS_INBOX_MESSAGE_EVENTS = 50;
+export const WITNESS_INBOX_MESSAGE_BYTES = 100 * 1024;
+
+export const WitnessInboxItem = named(
   z.object({
     id: Hex64,
     /** The signed event exactly as accepted at intake (witnesses re-validate it). */
@@ -13,10 +17,19 @@ export const WitnessInboxMessage = named(
     intakeAt: z.number().int(),
     attempt: z.number().int().min(0),
   }),
+  "WitnessInboxItem",
+  "one recorded event awaiting attestation",
+);
+export type WitnessInboxItem = z.infer<typeof WitnessInboxItem>;
+
+export const WitnessInboxMessage = named(
+  z.union([z.object({ events: z.array(WitnessInboxItem).min(1).max(WITNESS_INBOX_MESSAGE_EVENTS) }), WitnessInboxItem]),
   "WitnessInboxMessage",
-  "witness-inbox (and its dead-letter queue): one recorded event awaiting attestation",
+  "witness-inbox (and its dead-letter queue): recorded events awaiting attestation, packed up to 50 (and 100 KB) to a message so that one queue batch carries thousands; a body of one bare event is accepted too",
 );
 export type WitnessInboxMessage = z.infer<typeof WitnessInboxMessage>;
+
+export const inboxItemsOf = (m: WitnessInboxMessage): WitnessInboxItem[] => ("events" in m ? m.events : [m]);
 
 export const IndexUpdateMessage = named(
   z.discriminatedUnion("op", [

@@ -1,7 +1,9 @@
-// witness-inbox consumer: turns a batch of recorded events into committee verdicts.
-// Each witness gets one attestBatch call per queue batch (work arrives in batches, not one
-// call per event); each EventShard gets one recordVerdicts call. Witnesses store their
-// attestation per event and shards only move pending events, so redelivery changes nothing.
+// witness-inbox consumer: turns a batch of recorded events into committee verdicts. A message
+// carries up to 50 events (EventShards pack them), so one queue batch holds thousands. Each
+// witness gets one attestBatch call per WITNESS_CALL_MAX events of the batch (work arrives in
+// batches, not one call per event); each EventShard gets one recordVerdicts call. Witnesses
+// store their attestation per event and shards only move pending events, so redelivery changes
+// nothing; a message is acked only when every event in it is decided.
 import type { Env } from "../env";
 import { getConfig, faultsEnabled } from "../lib/config";
 import { quorumFor, selectCommittee } from "../lib/committee";
@@ -9,10 +11,13 @@ import { getWitnessSet, witnessStub, type HostedWitness } from "../witness/regis
 import { shardFor } from "../workers/shards";
 import type { Attestation } from "../schemas/api";
 import type { Verdict } from "../durable-objects/EventShard";
-import { WitnessInboxMessage } from "./messages";
+import { inboxItemsOf, WitnessInboxMessage, type WitnessInboxItem } from "./messages";
 import type { FaultSettings } from "../schemas/api";
 
 type Msg = Message<unknown>;
+
+/** Events per attestBatch RPC: bounds one call's payload and a witness's single turn. */
+const WITNESS_CALL_MAX = 500;
 
 export async function consumeWitnessInbox(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const config = getConfig(env);
@@ -20,14 +25,15 @@ export async function consumeWitnessInbox(batch: MessageBatch<unknown>, env: Env
 
   // Validate every message; a malformed one can never succeed, so it is acked and dropped
   // loudly rather than retried into the dead-letter queue.
-  const byId = new Map<string, { body: WitnessInboxMessage; messages: Msg[] }>();
+  const byId = new Map<string, { body: WitnessInboxItem; messages: Msg[] }>();
+  const live: { m: Msg; ids: string[] }[] = [];
   for (const m of batch.messages) {
     if (faults.witnessInboxFailRate && Math.random() < faults.witnessInboxFailRate) {
       m.retry();
       continue;
     }
     if (faults.witnessInboxDropRate && Math.random() < faults.witnessInboxDropRate) {
-      m.ack(); // injected loss: only the EventShard alarm can recover this event
+      m.ack(); // injected loss: only the EventShard alarm can recover these events
       continue;
     }
     const parsed = WitnessInboxMessage.safeParse(m.body);
@@ -36,9 +42,13 @@ export async function consumeWitnessInbox(batch: MessageBatch<unknown>, env: Env
       m.ack();
       continue;
     }
-    const entry = byId.get(parsed.data.id);
-    if (entry) entry.messages.push(m);
-    else byId.set(parsed.data.id, { body: parsed.data, messages: [m] });
+    const items = inboxItemsOf(parsed.data);
+    live.push({ m, ids: items.map((i) => i.id) });
+    for (const item of items) {
+      const entry = byId.get(item.id);
+      if (entry) entry.messages.push(m);
+      else byId.set(item.id, { body: item, messages: [m] });
+    }
   }
   if (byId.size === 0) return;
 
@@ -48,7 +58,7 @@ export async function consumeWitnessInbox(batch: MessageBatch<unknown>, env: Env
 
   // Committee per event, then the work grouped per witness.
   const committees = new Map<string, string[]>();
-  const work = new Map<HostedWitness, WitnessInboxMessage[]>();
+  const work = new Map<HostedWitness, WitnessInboxItem[]>();
   await Promise.all(
     [...byId.values()].map(async ({ body }) => {
       const committee = await selectCommittee(body.id, active, config.COMMITTEE_SIZE);
@@ -64,8 +74,9 @@ export async function consumeWitnessInbox(batch: MessageBatch<unknown>, env: Env
 
   const attestations = new Map<string, Map<string, Attestation>>(); // eventId → witness → attestation
   const failedWitnesses = new Set<string>();
+  const calls = [...work].flatMap(([w, items]) => Array.from({ length: Math.ceil(items.length / WITNESS_CALL_MAX) }, (_, k) => [w, items.slice(k * WITNESS_CALL_MAX, (k + 1) * WITNESS_CALL_MAX)] as const));
   await Promise.all(
-    [...work].map(async ([w, items]) => {
+    calls.map(async ([w, items]) => {
       const requests = items.map(({ id, event, intakeAt }) => ({ id, event, intakeAt }));
       try {
         const stub = witnessStub(env, w.name);
@@ -120,34 +131,39 @@ export async function consumeWitnessInbox(batch: MessageBatch<unknown>, env: Env
   );
 
   const done = new Set(decided.filter((id) => !failedShards.has(shardFor(id, config.EVENT_SHARDS))));
-  for (const [id, { messages }] of byId) {
-    for (const m of messages) (done.has(id) ? m.ack() : m.retry());
-  }
+  for (const { m, ids } of live) (ids.every((id) => done.has(id)) ? m.ack() : m.retry());
 }
 
 /** Dead letters: the witnesses never decided these; they end rejected, never pending forever. */
 export async function consumeWitnessInboxDlq(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const config = getConfig(env);
-  const byShard = new Map<string, { ids: string[]; messages: Msg[] }>();
+  const byShard = new Map<string, string[]>();
+  const live: { m: Msg; shards: Set<string> }[] = [];
   for (const m of batch.messages) {
     const parsed = WitnessInboxMessage.safeParse(m.body);
     if (!parsed.success) {
       m.ack();
       continue;
     }
-    const shard = shardFor(parsed.data.id, config.EVENT_SHARDS);
-    if (!byShard.has(shard)) byShard.set(shard, { ids: [], messages: [] });
-    byShard.get(shard)!.ids.push(parsed.data.id);
-    byShard.get(shard)!.messages.push(m);
+    const shards = new Set<string>();
+    for (const item of inboxItemsOf(parsed.data)) {
+      const shard = shardFor(item.id, config.EVENT_SHARDS);
+      shards.add(shard);
+      if (!byShard.has(shard)) byShard.set(shard, []);
+      byShard.get(shard)!.push(item.id);
+    }
+    live.push({ m, shards });
   }
+  const failed = new Set<string>();
   await Promise.all(
-    [...byShard].map(async ([shard, { ids, messages }]) => {
+    [...byShard].map(async ([shard, ids]) => {
       try {
         await env.EVENT_SHARD.getByName(shard).timeOut(ids);
-        messages.forEach((m) => m.ack());
       } catch {
-        messages.forEach((m) => m.retry());
+        failed.add(shard);
       }
     }),
   );
+  // A message is acked once every shard it touches has timed its events out.
+  for (const { m, shards } of live) ([...shards].some((s) => failed.has(s)) ? m.retry() : m.ack());
 }

@@ -70,10 +70,21 @@ describe("concurrent clients", () => {
     };
     const results = [await deliver(), ...(await Promise.all([deliver(), deliver()]))];
     for (const r of results) expect(r.explicitAcks).toEqual([`redelivery-${id}`]);
+    // The packed form EventShards send: the same event inside a message of several.
+    const other = await submit(await post(await newIdentity(), "packed neighbour"), ip);
+    await waitForStatus(other.body.id, ["attested", "applied"]);
+    const packed = createMessageBatch("witness-inbox", [
+      { id: `packed-${id}`, timestamp: new Date(), attempts: 2, body: { events: [message, { id: other.body.id, event: (await api("GET", `/v1/events/${other.body.id}`, { ip })).body.event, intakeAt: Date.now(), attempt: 0 }] } },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(packed as MessageBatch<unknown>, env, ctx);
+    expect((await getQueueResult(packed, ctx)).explicitAcks).toEqual([`packed-${id}`]);
 
     const after = await attestationRows(id);
     expect(after).toEqual(before); // same rows: same signatures, never re-written
-    expect((await api("GET", `/v1/events/${id}`, { ip })).body).toEqual(first.body);
+    const now = (await api("GET", `/v1/events/${id}`, { ip })).body;
+    expect(now.receipt.attestations).toEqual(first.body.receipt.attestations); // the same receipt, whatever the status by now
+    expect(now.receipt.committee).toEqual(first.body.receipt.committee);
   });
 
   it("with duplicated deliveries injected, every event still has one attestation per committee member", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { QueueBatcher } from "../../src/queues/batcher";
+import { PackingBatcher, QueueBatcher } from "../../src/queues/batcher";
 
 function fakeQueue() {
   const batches: unknown[][] = [];
@@ -30,5 +30,25 @@ describe("QueueBatcher", () => {
   it("rejects the senders of a batch whose send fails", async () => {
     const q = { sendBatch: async () => { throw new Error("queue down"); } } as unknown as Queue<unknown>;
     await expect(new QueueBatcher(q).send(1)).rejects.toThrow("queue down");
+  });
+});
+
+describe("PackingBatcher", () => {
+  it("packs items into messages by count and by bytes, one sendBatch for the burst", async () => {
+    const { q, batches } = fakeQueue();
+    const b = new PackingBatcher<string>(q as Queue<{ events: string[] }>, 2, 50, 1000);
+    await Promise.all(Array.from({ length: 120 }, (_, i) => b.send(`e${i}`)));
+    expect(batches).toHaveLength(1);
+    const messages = batches[0] as { events: string[] }[];
+    expect(messages.map((m) => m.events.length)).toEqual([50, 50, 20]);
+    expect(messages.flatMap((m) => m.events)).toEqual(Array.from({ length: 120 }, (_, i) => `e${i}`));
+    batches.length = 0;
+    await Promise.all(["a".repeat(600), "b".repeat(600), "c"].map((x) => b.send(x)));
+    expect((batches[0] as { events: string[] }[]).map((m) => m.events.length)).toEqual([1, 2]);
+  });
+
+  it("rejects the items of a message whose send fails", async () => {
+    const q = { sendBatch: async () => { throw new Error("queue down"); } } as unknown as Queue<{ events: number[] }>;
+    await expect(new PackingBatcher<number>(q, 0, 50, 1000).send(1)).rejects.toThrow("queue down");
   });
 });
