@@ -21,6 +21,13 @@ export async function readBodyLimited(req: Request, max: number): Promise<Uint8A
   const declared = Number(req.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > max) throw tooLarge(max);
   if (!req.body) return new Uint8Array();
+  if (Number.isFinite(declared)) {
+    // A declared length within the limit: one native read (the runtime holds the body to it).
+    const bytes = new Uint8Array(await req.arrayBuffer());
+    if (bytes.byteLength > max) throw tooLarge(max);
+    return bytes;
+  }
+  // Chunked (no length): read piecewise and stop as soon as the limit is passed.
   const reader = req.body.getReader();
   const parts: Uint8Array[] = [];
   let size = 0;

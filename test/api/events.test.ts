@@ -25,6 +25,16 @@ describe("POST /v1/events", () => {
     const me = await newIdentity();
     const ev = await signedEvent(me, "content.post", { text: "y".repeat(70_000) });
     expectProblem(await submit(ev, ip), 413, "payload_too_large");
+    // A streamed body with no Content-Length is cut off at the limit, too.
+    const chunk = new TextEncoder().encode("z".repeat(16_384));
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent++ < 8) c.enqueue(chunk);
+        else c.close();
+      },
+    });
+    expectProblem(await api("POST", "/v1/events", { raw: stream, ip }), 413, "payload_too_large");
   });
 
   it("400 validation_failed for bad JSON and schema violations, with an errors array", async () => {
