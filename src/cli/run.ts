@@ -339,7 +339,7 @@ const commands: Record<string, Command> = {
     const q = cli.args.positionals.join(" ").trim();
     if (!q) throw new UsageError("missing query: echonet search <words>");
     const r = await cli.client.search(q, { limit: cli.int("limit"), tag: flag(cli.args, "tag"), author: flag(cli.args, "author") });
-    const lines = r.results.map((x, i) => `${i + 1}. ${x.title || "(untitled)"}  [${x.score.toFixed(2)}]\n   ${x.snippet}\n   ${x.id} by ${x.author}`);
+    const lines = r.results.map((x, i) => `${i + 1}. ${x.title || "(untitled)"}  [${x.score.toPrecision(3)}]\n   ${x.snippet}\n   ${x.id} by ${x.author}`);
     cli.print(lines.length ? lines.join("\n") : `no results for ${JSON.stringify(q)}`, r);
     return 0;
   },

@@ -106,7 +106,7 @@ export class EchoNetClient {
 
   /** A link into this deployment's explorer. */
   explorerLink(kind: "event" | "block" | "account" | "content" | "search", value: string | number): string {
-    return kind === "search" ? `${this.url}/#/search/${encodeURIComponent(String(value))}` : `${this.url}/#/${kind}/${encodeURIComponent(String(value))}`;
+    return `${this.url}/#/${kind}/${encodeURIComponent(String(value)).replace(/%3A/g, ":")}`;
   }
 
   // ---- transport ----

@@ -31,9 +31,9 @@ function table(head: string[], rows: Child[][]): DomElement {
 const kv = (rows: [string, Child][]) => h("table", { class: "kv" }, ...rows.map(([k, v]) => h("tr", {}, h("th", {}, k), h("td", {}, v))));
 
 /** A titled panel whose body comes from `load`; 404-no-route shows "not available". */
-function panel(id: string, title: string, load: () => Promise<Child>): DomElement {
+function panel(id: string, title: string | null, load: () => Promise<Child>): DomElement {
   const body = h("div", { class: "body" }, "loading…");
-  const sec = h("section", { id }, h("h2", {}, title), body);
+  const sec = h("section", { id }, title === null ? null : h("h2", {}, title), body);
   void fill(body, load);
   return sec;
 }
@@ -82,7 +82,7 @@ async function witnessesView(): Promise<DomNode> {
 
 async function storageView(): Promise<DomNode> {
   const [nodes, audits] = await Promise.all([client.storageNodes(), client.storageAudits()]);
-  const mib = (b: number) => `${(b / 1_048_576).toFixed(1)} MiB`;
+  const mib = (b: number) => (b < 1_048_576 ? `${(b / 1024).toFixed(1)} KiB` : `${(b / 1_048_576).toFixed(1)} MiB`);
   return h(
     "div",
     {},
@@ -301,7 +301,7 @@ async function searchPage(q: string): Promise<DomNode> {
     h("h2", {}, `Search: ${q}`),
     r.results.length === 0
       ? h("p", {}, "no results")
-      : h("ol", {}, ...r.results.map((x) => h("li", { class: "result" }, link(`#/content/${x.id}`, x.title || "(untitled)"), " ", h("span", { class: "muted" }, `score ${x.score.toFixed(2)} · `, didLink(x.author)), h("div", { class: "snippet" }, x.snippet)))),
+      : h("ol", {}, ...r.results.map((x) => h("li", { class: "result" }, link(`#/content/${x.id}`, x.title || "(untitled)"), " ", h("span", { class: "muted" }, `score ${x.score.toPrecision(3)} · `, didLink(x.author)), h("div", { class: "snippet" }, x.snippet)))),
   );
 }
 
@@ -312,7 +312,8 @@ const main = document.getElementById("app")!;
 function route(): void {
   const [, kind = "", ...rest] = location.hash.replace(/^#/, "").split("/");
   const arg = decodeURIComponent(rest.join("/"));
-  const detail = (title: string, load: () => Promise<DomNode>) => main.replaceChildren(panel("detail", title, load));
+  // Detail pages carry their own heading.
+  const detail = (_what: string, load: () => Promise<DomNode>) => main.replaceChildren(panel("detail", null, load));
   switch (kind) {
     case "event":
       return detail("Event", () => eventPage(arg));
