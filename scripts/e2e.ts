@@ -6,7 +6,8 @@
 //      explorer and checks what a person sees: the network status, the latest blocks, the event
 //      with "receipt verified" (checked in the browser), a search result; and /docs.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium, type Page } from "playwright-core";
@@ -72,6 +73,18 @@ async function main(): Promise<void> {
     log(`posted ${post.id} (applied in block ${post.block})`);
     const v = cli(server.base, keys, "verify", post.id);
     expect(v.code === 0 && /^receipt verified/.test(v.out), `verify failed: ${v.out}${v.err}`);
+    const file = path.join(tmp, "photo.bin");
+    writeFileSync(file, randomBytes(2_500_000));
+    const up = cli(server.base, keys, "upload", file, "--json");
+    expect(up.code === 0, `upload failed: ${up.err}`);
+    const uploaded = JSON.parse(up.out) as { size: number; chunks: { cid: string }[] };
+    expect(uploaded.size === 2_500_000 && uploaded.chunks.length === 3, `upload stored ${uploaded.chunks.length} chunks`);
+    expect(/100% .*3\/3 chunks/.test(up.err), `upload showed no progress: ${up.err}`);
+    const m = cli(server.base, keys, "mint", "12.5", "--admin-token", adminToken);
+    expect(m.code === 0, `mint failed: ${m.err}`);
+    const bal = cli(server.base, keys, "balance", "--json");
+    expect(bal.code === 0 && JSON.parse(bal.out).balance === "12500000", `balance: ${bal.out}${bal.err}`);
+    log("CLI: keygen (0600), post, verify, upload (3 chunks), mint, balance");
     const bad = cli(server.base, keys, "like", "nothex");
     expect(bad.code === 1 && /validation_failed \(400\)/.test(bad.err), `bad input did not give a clear error: ${bad.err}`);
 

@@ -302,6 +302,22 @@ export class EchoNetClient {
     if ((await cidForBytes(bytes)) !== cid) throw new EchoNetError("cid_mismatch", `the bytes served for ${cid} do not hash to it`);
     return bytes;
   }
+  /** Bytes [start, end] (inclusive) of a chunk (206 Partial Content); checked by the server, not here. */
+  async chunkRange(cid: string, start: number, end: number): Promise<Uint8Array> {
+    const res = await this.raw("GET", `/v1/chunks/${seg(cid)}`, { headers: { range: `bytes=${start}-${end}` } });
+    return new Uint8Array(await res.arrayBuffer());
+  }
+  /** Whether a chunk exists (HEAD), and its size. */
+  async chunkInfo(cid: string): Promise<{ exists: boolean; size?: number }> {
+    try {
+      const res = await this.raw("HEAD", `/v1/chunks/${seg(cid)}`);
+      const size = Number(res.headers.get("content-length") ?? "NaN");
+      return Number.isFinite(size) ? { exists: true, size } : { exists: true };
+    } catch (e) {
+      if (e instanceof EchoNetError && e.status === 404) return { exists: false };
+      throw e;
+    }
+  }
   chunkMeta = (cid: string) => this.get<T.ChunkMeta>(`/v1/chunks/${seg(cid)}/meta`);
   storageNodes = () => this.get<T.StorageNodeList>("/v1/storage/nodes");
   storageAudits = () => this.get<T.AuditRoundList>("/v1/storage/audits");

@@ -163,6 +163,10 @@ describe("SDK: storage", () => {
     expect(parts.reduce((n, p) => n + p.length, back.length)).toBe(10_000);
     expect(parts[0]).toEqual(data.subarray(0, 4096));
 
+    expect(await c.chunkRange(up.chunks[0]!.cid, 10, 19)).toEqual(data.subarray(10, 20));
+    expect(await c.chunkInfo(up.chunks[2]!.cid)).toEqual({ exists: true, size: 10_000 - 8192 });
+    expect((await c.chunkInfo("bafkreiaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")).exists).toBe(false);
+
     // Re-uploading is idempotent (200, same body).
     expect((await c.uploadChunk(data.subarray(0, 4096))).cid).toBe(up.chunks[0]!.cid);
 
