@@ -2,7 +2,8 @@
 // Chromium. Run by `npm test` after the workerd suite (and alone with `npm run test:e2e`).
 //   1. makes sure a Chromium is installed (Debian's `chromium`, with apt-get when missing — never
 //      a browser download), 2. starts `wrangler dev` on a free port with fresh state (wrangler's
-//      [build] builds the assets), 3. creates an identity and a post with the CLI, 4. opens the
+//      [build] builds the assets), 3. drives the CLI as a process (keygen, post, verify, upload,
+//      mint, balance, a bad input) and runs the demo, 4. opens the
 //      explorer and checks what a person sees: the network status, the latest blocks, the event
 //      with "receipt verified" (checked in the browser), a search result; and /docs.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -95,6 +96,15 @@ async function main(): Promise<void> {
       expect(Date.now() < deadline, "the post never became searchable");
       await new Promise((r) => setTimeout(r, 100));
     }
+
+    // The demo tells its story against the same network (DHT/ads/PoE steps skip cleanly where absent).
+    const demo = spawnSync(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "scripts", "demo.ts"), "--url", server.base, "--admin-token", adminToken], {
+      encoding: "utf8",
+      timeout: 90_000,
+    });
+    expect(demo.status === 0, `npm run demo failed (${demo.status}): ${demo.stdout.slice(-1500)}${demo.stderr.slice(-1500)}`);
+    expect(/receipt of the photo post verified/.test(demo.stdout) && /transfer 2\.5 ECHO alice → bob applied/.test(demo.stdout), `the demo's story is incomplete:\n${demo.stdout}`);
+    log("demo: the whole story ran");
 
     browser = await chromium.launchPersistentContext(path.join(tmp, "chromium-profile"), {
       executablePath: CHROMIUM,

@@ -106,7 +106,7 @@ describe("CLI against the Worker", () => {
       s = await cli("search", word, "--json");
     }
     expect(JSON.parse(s.out).results[0].id).toBe(post.id);
-  });
+  }, 120_000);
 
   it("shows problem+json errors with their code and exits 1", async () => {
     const { cli } = memoryIO();

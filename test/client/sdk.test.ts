@@ -88,7 +88,7 @@ describe("SDK: events, receipts, ledger, search", () => {
     const found = await pollSearch(c, word);
     expect(found.results[0]!.id).toBe(p.id);
     expect((await c.authorContent(alice.did)).items.map((x) => x.id)).toContain(p.id);
-  });
+  }, 120_000);
 
   it("a transfer beyond the balance ends failed insufficient_balance", async () => {
     const poor = await generateIdentity();
