@@ -55,7 +55,7 @@ events (signed by your key; wait for a final status unless --no-wait)
 reads
   balance [did]                      balance, escrow and reputation (default: yours)
   search <query> [--limit N] [--tag t] [--author did]
-  status                             network status (heights, events by status, inbox)
+  status [eventId]                   network status (heights, events by status, inbox), or an event's
   event <eventId>                    an event and its status
   verify <eventId>                   verify the event's receipt against the witness list
 storage
@@ -345,6 +345,7 @@ const commands: Record<string, Command> = {
   },
 
   async status(cli) {
+    if (cli.args.positionals[0]) return commands.event!(cli);
     const s = await cli.client.status();
     const ev = Object.entries(s.events).map(([k, n]) => `${k} ${n}`).join(", ");
     cli.print(

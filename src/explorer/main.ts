@@ -170,6 +170,11 @@ function home(): DomNode[] {
 
 async function eventPage(id: string): Promise<DomNode> {
   const rec = await client.event(id);
+  if (rec.status === "pending" || rec.status === "attested") {
+    // Not final yet: look again shortly, as long as this page is still open.
+    const hash = location.hash;
+    setTimeout(() => location.hash === hash && route(), 1000);
+  }
   const check = h("p", { id: "receipt-check", class: "pending" }, rec.receipt ? "verifying receipt…" : `no receipt yet (status ${rec.status})`);
   if (rec.receipt) {
     void client.verifyReceipt(rec).then(

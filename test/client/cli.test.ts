@@ -98,6 +98,7 @@ describe("CLI against the Worker", () => {
 
     expect((await cli("event", post.id)).out).toMatch(/content\.post/);
     expect((await cli("status", "--json")).code).toBe(0);
+    expect((await cli("status", post.id)).out).toMatch(/status applied/);
 
     let s = await cli("search", word, "--json");
     const deadline = Date.now() + 20_000;
