@@ -1,6 +1,7 @@
 // The client SDK against the real Worker (injectable fetch → the Worker's fetch handler).
 import { describe, expect, it } from "vitest";
 import {
+  EchoNetClient,
   EchoNetError,
   exportIdentity,
   generateIdentity,
@@ -191,3 +192,35 @@ async function pollSearch(c: ReturnType<typeof testClient>, q: string) {
     await new Promise((res) => setTimeout(res, 50));
   }
 }
+
+describe("SDK: transport failures", () => {
+  it("turns thrown fetches, non-problem answers and non-JSON bodies into EchoNetErrors", async () => {
+    const down = new EchoNetClient({ url: "http://nowhere.test", fetch: async () => Promise.reject(new TypeError("connection refused")) });
+    const e1 = await down.status().catch((e) => e);
+    expect(e1).toBeInstanceOf(EchoNetError);
+    expect(e1.code).toBe("network_error");
+    expect(e1.status).toBe(0);
+
+    const proxy = new EchoNetClient({ url: "http://proxy.test", fetch: async () => new Response("<html>bad gateway</html>", { status: 502, headers: { "retry-after": "7" } }) });
+    const e2 = await proxy.health().catch((e) => e);
+    expect(e2.code).toBe("http_error");
+    expect(e2.status).toBe(502);
+    expect(e2.retryAfter).toBe(7);
+
+    const html = new EchoNetClient({ url: "http://html.test", fetch: async () => new Response("<html>ok</html>", { status: 200 }) });
+    expect((await html.health().catch((e) => e)).code).toBe("bad_response");
+
+    const limited = new EchoNetClient({
+      url: "http://limited.test",
+      fetch: async () =>
+        new Response(JSON.stringify({ type: "t", title: "Too many requests", status: 429, detail: "slow down", code: "rate_limited" }), {
+          status: 429,
+          headers: { "content-type": "application/problem+json", "retry-after": "10" },
+        }),
+    });
+    const e3 = await limited.search("x").catch((e) => e);
+    expect(e3.code).toBe("rate_limited");
+    expect(e3.retryAfter).toBe(10);
+    expect(e3.describe()).toMatch(/retry after 10 s/);
+  });
+});
