@@ -149,6 +149,10 @@ export function deriveEchonetConfig(): { file: string; changes: string[] } {
     return `main = ${JSON.stringify(abs)}`;
   });
   if (!changes.length) throw new Error("wrangler.toml: no `main` line found");
+  // The config moves to .wrangler/bench/: the static assets directory and the [build]
+  // command's working directory stay those of the repository.
+  out = out.replace(/^(\[assets\][^[]*?^directory\s*=\s*)"([^"]+)"/m, (_m, head: string, dir: string) => head + JSON.stringify(path.resolve(ROOT, dir)));
+  out = out.replace(/^\[build\]\s*$/m, (m) => `${m}\ncwd = ${JSON.stringify(ROOT)}`);
   let limits = 0;
   out = out.replace(
     /(\[\[ratelimits\]\][^[]*?name\s*=\s*"([A-Z_]+)"[^[]*?simple\s*=\s*\{\s*limit\s*=\s*)(\d+)/g,

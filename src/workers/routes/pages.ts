@@ -3,6 +3,7 @@
 import { Hono } from "hono";
 import type { Env } from "../../env";
 import { openApiDocument } from "../../openapi";
+import { withTags } from "../openapi-tags";
 import { DOCS_HTML, EXPLORER_HTML } from "../pages";
 
 export const pages = new Hono<{ Bindings: Env }>();
@@ -10,7 +11,7 @@ export const pages = new Hono<{ Bindings: Env }>();
 let openapi: string | undefined;
 
 pages.get("/openapi.json", (c) => {
-  openapi ??= JSON.stringify(openApiDocument());
+  openapi ??= JSON.stringify(withTags(openApiDocument()));
   return c.body(openapi, 200, { "content-type": "application/json" });
 });
 pages.get("/docs", (c) => c.html(DOCS_HTML));
