@@ -6,7 +6,7 @@
 //      mint, balance, a bad input) and runs the demo, 4. opens the
 //      explorer and checks what a person sees: the network status, the latest blocks, the event
 //      with "receipt verified" (checked in the browser), a search result; and /docs.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
@@ -30,10 +30,27 @@ function ensureChromium(): void {
   if (!existsSync(CHROMIUM)) throw new Error(`apt-get installed chromium but ${CHROMIUM} is still missing`);
 }
 
-function cli(base: string, keys: string, ...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [path.join(ROOT, "bin", "echonet.mjs"), "--url", base, "--keys", keys, ...args], { encoding: "utf8", timeout: 60_000 });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+/**
+ * A child process, asynchronously: this process keeps draining wrangler's piped output while
+ * the child runs (a blocking spawnSync let that pipe fill, which stalled wrangler itself).
+ */
+function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
+    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal === "SIGTERM" ? 143 : -1), out, err });
+    });
+  });
 }
+
+const cli = (base: string, keys: string, ...args: string[]) =>
+  run(process.execPath, [path.join(ROOT, "bin", "echonet.mjs"), "--url", base, "--keys", keys, ...args], 60_000);
 
 function expect(cond: unknown, what: string): asserts cond {
   if (!cond) throw new Error(`e2e: ${what}`);
@@ -63,30 +80,30 @@ async function main(): Promise<void> {
 
     // The CLI, as a person would use it.
     const keys = path.join(tmp, "home", ".echonet", "keys.json");
-    const k = cli(server.base, keys, "keygen", "--name", "e2e");
+    const k = await cli(server.base, keys, "keygen", "--name", "e2e");
     expect(k.code === 0, `keygen failed: ${k.err}`);
     expect((statSync(keys).mode & 0o777) === 0o600, "the key file is not mode 0600");
     const word = `explorer${Date.now().toString(36)}`;
-    const p = cli(server.base, keys, "post", `Hello from the end-to-end test ${word}`, "--title", `E2E ${word}`, "--tag", "e2e", "--json");
+    const p = await cli(server.base, keys, "post", `Hello from the end-to-end test ${word}`, "--title", `E2E ${word}`, "--tag", "e2e", "--json");
     expect(p.code === 0, `post failed (${p.code}): ${p.err}`);
     const post = JSON.parse(p.out) as { id: string; status: string; block: number };
     expect(post.status === "applied", `post ended ${post.status}`);
     log(`posted ${post.id} (applied in block ${post.block})`);
-    const v = cli(server.base, keys, "verify", post.id);
+    const v = await cli(server.base, keys, "verify", post.id);
     expect(v.code === 0 && /^receipt verified/.test(v.out), `verify failed: ${v.out}${v.err}`);
     const file = path.join(tmp, "photo.bin");
     writeFileSync(file, randomBytes(2_500_000));
-    const up = cli(server.base, keys, "upload", file, "--json");
+    const up = await cli(server.base, keys, "upload", file, "--json");
     expect(up.code === 0, `upload failed: ${up.err}`);
     const uploaded = JSON.parse(up.out) as { size: number; chunks: { cid: string }[] };
     expect(uploaded.size === 2_500_000 && uploaded.chunks.length === 3, `upload stored ${uploaded.chunks.length} chunks`);
     expect(/100% .*3\/3 chunks/.test(up.err), `upload showed no progress: ${up.err}`);
-    const m = cli(server.base, keys, "mint", "12.5", "--admin-token", adminToken);
+    const m = await cli(server.base, keys, "mint", "12.5", "--admin-token", adminToken);
     expect(m.code === 0, `mint failed: ${m.err}`);
-    const bal = cli(server.base, keys, "balance", "--json");
+    const bal = await cli(server.base, keys, "balance", "--json");
     expect(bal.code === 0 && JSON.parse(bal.out).balance === "12500000", `balance: ${bal.out}${bal.err}`);
     log("CLI: keygen (0600), post, verify, upload (3 chunks), mint, balance");
-    const bad = cli(server.base, keys, "like", "nothex");
+    const bad = await cli(server.base, keys, "like", "nothex");
     expect(bad.code === 1 && /validation_failed \(400\)/.test(bad.err), `bad input did not give a clear error: ${bad.err}`);
 
     // The post is indexed (the index-updates queue) before the browser looks for it.
@@ -98,10 +115,8 @@ async function main(): Promise<void> {
     }
 
     // The demo tells its story against the same network (DHT/ads/PoE steps skip cleanly where absent).
-    const demo = spawnSync(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "scripts", "demo.ts"), "--url", server.base, "--admin-token", adminToken], {
-      encoding: "utf8",
-      timeout: 90_000,
-    });
+    const d = await run(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "scripts", "demo.ts"), "--url", server.base, "--admin-token", adminToken], 90_000);
+    const demo = { status: d.code, stdout: d.out, stderr: d.err };
     expect(demo.status === 0, `npm run demo failed (${demo.status}): ${demo.stdout.slice(-1500)}${demo.stderr.slice(-1500)}`);
     expect(/receipt of the photo post verified/.test(demo.stdout) && /transfer 2\.5 ECHO alice → bob applied/.test(demo.stdout), `the demo's story is incomplete:\n${demo.stdout}`);
     log("demo: the whole story ran");
