@@ -31,7 +31,7 @@ const MIGRATIONS = [
 ];
 
 const FORWARD_BATCH = 500;
-const INBOX_LINGER_MS = 50;
+const INBOX_LINGER_MS = 200;
 const FORWARD_RETRY_MS = 1000;
 const SAFETY_MS = 5000;
 

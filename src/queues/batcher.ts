@@ -66,11 +66,14 @@ export class QueueBatcher<T> {
 
 /**
  * Packs items into messages `{events: I[]}` of at most `maxItems` items and `maxBytes` of JSON,
- * handed to a QueueBatcher: a burst of intake becomes a few messages, and one queue batch of
- * ≤100 messages carries many more items. An item's promise settles with its message's send.
+ * handed to a QueueBatcher: a message leaves as soon as it is full, a partial one `lingerMs`
+ * after its first item. A burst of intake becomes a few messages, and one queue batch of ≤100
+ * messages carries many more items. An item's promise settles with its message's send.
  */
 export class PackingBatcher<I> {
-  private items: { item: I; bytes: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private group: { item: I; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private bytes = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly out: QueueBatcher<{ events: I[] }>;
 
   constructor(
@@ -84,32 +87,25 @@ export class PackingBatcher<I> {
 
   send(item: I): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      if (this.items.length === 0) setTimeout(() => this.flush(), this.lingerMs);
-      this.items.push({ item, bytes: JSON.stringify(item).length + 1, resolve, reject });
-      if (this.items.length >= this.maxItems * MAX_MESSAGES) this.flush();
+      const bytes = JSON.stringify(item).length + 1;
+      if (this.group.length > 0 && this.bytes + bytes > this.maxBytes) this.ship();
+      this.group.push({ item, resolve, reject });
+      this.bytes += bytes;
+      if (this.group.length >= this.maxItems) this.ship();
+      else if (this.timer === null) this.timer = setTimeout(() => this.ship(), this.lingerMs);
     });
   }
 
-  private flush(): void {
-    const items = this.items;
-    if (items.length === 0) return;
-    this.items = [];
-    let message: typeof items = [];
-    let bytes = 0;
-    const ship = () => {
-      const group = message;
-      this.out.send({ events: group.map((x) => x.item) }).then(
-        () => group.forEach((x) => x.resolve()),
-        (err) => group.forEach((x) => x.reject(err)),
-      );
-      message = [];
-      bytes = 0;
-    };
-    for (const x of items) {
-      if (message.length > 0 && (message.length >= this.maxItems || bytes + x.bytes > this.maxBytes)) ship();
-      message.push(x);
-      bytes += x.bytes;
-    }
-    if (message.length > 0) ship();
+  private ship(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    const group = this.group;
+    this.group = [];
+    this.bytes = 0;
+    if (group.length === 0) return;
+    this.out.send({ events: group.map((x) => x.item) }).then(
+      () => group.forEach((x) => x.resolve()),
+      (err) => group.forEach((x) => x.reject(err)),
+    );
   }
 }
