@@ -309,3 +309,57 @@ export const StorageUsage = named(
   }),
   "StorageUsage",
 );
+
+// ---- Proof of Engagement (DESIGN §8) ----
+
+const EpochNumber = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const EpochString = z.string().regex(/^(0|[1-9][0-9]{0,14})$/, "expected an epoch number (non-negative integer)").transform(Number);
+export const EpochParam = z.strictObject({ n: EpochString });
+export const EpochDidParam = z.strictObject({ n: EpochString, did: Did });
+
+export const EpochView = named(
+  z.object({
+    epoch: z.number().int(),
+    status: z.enum(["open", "closing", "distributed"]),
+    startsAt: IsoTime,
+    endsAt: IsoTime,
+    pool: Units.describe("emission + adRevenue paid out (0 for an empty epoch); for an open epoch, what it would pay if it closed now"),
+    emission: Units.describe("minted at payout; 0 for an epoch with no eligible engagement"),
+    adRevenue: Units.describe("ad revenue claimed at close (for an open epoch: unclaimed so far)"),
+    totalScore: z.number().int().describe("sum of eligible engagement weights; known once reduced (0 before)"),
+    recipients: z.number().int().describe("accounts paid a positive amount"),
+    closeHeight: z.number().int().optional().describe("height of the block that applied sys.poe.close"),
+    rolledOver: Units.optional().describe("ad revenue returned to the pool because the epoch was empty"),
+  }),
+  "Epoch",
+  "A Proof-of-Engagement epoch: [epoch × EPOCH_MS, (epoch+1) × EPOCH_MS) of block time since the Unix epoch",
+);
+
+export const EpochRewards = named(
+  z.object({ epoch: z.number().int(), did: Did, creator: Units, curator: Units, total: Units }),
+  "EpochRewards",
+  "What one account earned in an epoch, as creator and as curator",
+);
+
+export const AdminPoeClose = named(z.strictObject({ epoch: EpochNumber.optional() }), "AdminPoeClose", "Close an epoch (default: the current one); idempotent per epoch");
+export const PoeCloseAccepted = named(z.object({ epoch: z.number().int(), id: Hex64, status: EventStatus }), "PoeCloseAccepted");
+
+export const AdminPoeBulk = named(
+  z.strictObject({
+    source: z.string().regex(/^[A-Za-z0-9:._-]{1,100}$/).describe("idempotency key of this load"),
+    engagements: z
+      .array(
+        z.strictObject({
+          id: z.string().regex(/^[A-Za-z0-9:._-]{1,128}$/),
+          kind: z.enum(["view", "like", "comment", "share"]),
+          engager: Did,
+          target: Hex64,
+          creator: Did,
+        }),
+      )
+      .min(1)
+      .max(20_000),
+  }),
+  "AdminPoeBulk",
+  "Benchmark bulk load into the current epoch's map shards (only with POE_BULK_LOAD=1 or ECHONET_FAULTS=1)",
+);
