@@ -88,12 +88,15 @@ export const FaultSettings = named(
     witnessInboxFailRate: z.number().min(0).max(1).optional(),
     witnessInboxDropRate: z.number().min(0).max(1).optional(),
     witnessInboxDuplicateRate: z.number().min(0).max(1).optional(),
+    // Proof of Engagement (issue 8): share of poe-engagement / poe-batches messages delivered
+    // a second time (re-sent to their queue after being processed).
+    poeRedeliverRate: z.number().min(0).max(1).optional(),
     // Storage (issue 5): one-shot actions on R2, not stored as settings.
     dropReplica: z.strictObject({ cid: ChunkCid, node: z.string().regex(/^node-[0-9]{1,4}$/) }).optional(),
     corruptReplica: z.strictObject({ cid: ChunkCid, node: z.string().regex(/^node-[0-9]{1,4}$/) }).optional(),
   }),
   "FaultSettings",
-  "Fault injection (only when ECHONET_FAULTS=1): share of witness-inbox deliveries to fail (retried), drop (acked unprocessed: a lost message) or duplicate. dropReplica / corruptReplica act once on a replica's R2 object (delete it / flip one byte in every 4096-byte leaf) and are not kept as settings.",
+  "Fault injection (only when ECHONET_FAULTS=1): share of witness-inbox deliveries to fail (retried), drop (acked unprocessed: a lost message) or duplicate; share of poe-engagement / poe-batches messages redelivered. dropReplica / corruptReplica act once on a replica's R2 object (delete it / flip one byte in every 4096-byte leaf) and are not kept as settings.",
 );
 export type FaultSettings = z.infer<typeof FaultSettings>;
 
