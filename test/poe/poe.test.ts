@@ -51,9 +51,9 @@ describe("proof of engagement", () => {
     // Start from a fresh epoch: once the current one's close is applied, later engagements
     // join the next.
     await waitFinal((await close()).id);
-    const [creator, t1, t2, r1, r2, r3] = await Promise.all(Array.from({ length: 6 }, () => newIdentity()));
+    const [creator, t1, t2, r1, r2, r3] = await Promise.all([newIdentity(), newIdentity(), newIdentity(), newIdentity(), newIdentity(), newIdentity()]);
     await Promise.all([seed(t1.did, 10), seed(t2.did, 5)]);
-    const [p, q1, q2, q3] = await Promise.all([post(creator), post(r1), post(r2), post(r3)].map(async (e) => applied(await e)));
+    const [p, q1, q2, q3] = await Promise.all([post(creator), post(r1), post(r2), post(r3)].map(async (e) => applied(await e))) as [string, string, string, string];
     // Every poe-engagement and poe-batches message is delivered a second time.
     expect((await api("POST", "/v1/admin/faults", { body: { poeRedeliverRate: 1 }, headers: ADMIN, ip })).status).toBe(200);
 
