@@ -42,7 +42,8 @@ const MIGRATIONS = [
    CREATE TABLE blocks (height INTEGER PRIMARY KEY, epoch INTEGER);
    CREATE TABLE reputed (did TEXT PRIMARY KEY) WITHOUT ROWID;
    CREATE TABLE rewards (epoch INTEGER NOT NULL, did TEXT NOT NULL, creator TEXT NOT NULL, curator TEXT NOT NULL, PRIMARY KEY (epoch, did)) WITHOUT ROWID;
-   CREATE TABLE batches (epoch INTEGER NOT NULL, batch INTEGER NOT NULL, body TEXT NOT NULL, applied INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (epoch, batch)) WITHOUT ROWID;`,
+   CREATE TABLE batches (epoch INTEGER NOT NULL, batch INTEGER NOT NULL, body TEXT NOT NULL, applied INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (epoch, batch)) WITHOUT ROWID;
+   CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);`,
 ];
 
 const WAIT_MS = 250; // poll interval while a closing epoch waits for its counts
@@ -91,6 +92,8 @@ type EpochRow = {
 export class PoeCoordinator extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly config: Config;
+  /** The epoch this coordinator started in: the ticker closes epochs from here on. */
+  private genesisEpoch = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -98,6 +101,8 @@ export class PoeCoordinator extends DurableObject<Env> {
     this.config = getConfig(env);
     ctx.blockConcurrencyWhile(async () => {
       migrate(this.sql, MIGRATIONS);
+      this.sql.exec("INSERT OR IGNORE INTO meta (name, value) VALUES ('genesis_epoch', ?)", epochOf(Date.now(), this.config.EPOCH_MS));
+      this.genesisEpoch = one(this.sql.exec<{ value: number }>("SELECT value FROM meta WHERE name = 'genesis_epoch'"))!.value;
       // The epoch ticker lives as long as the deployment does: started on first use.
       if ((await ctx.storage.getAlarm()) === null) await ctx.storage.setAlarm(Date.now());
     });
@@ -217,10 +222,11 @@ export class PoeCoordinator extends DurableObject<Env> {
     const cur = epochOf(now, this.config.EPOCH_MS);
     let next = epochEnd(cur, this.config.EPOCH_MS);
     try {
-      // (1) Every epoch that has ended (the one just past, and any known one left open) closes.
+      // (1) Every epoch that has ended (the one just past, and any known one left open) closes
+      //     — from the epoch the coordinator started in (nothing before it was tracked).
       const due = new Set<number>([cur - 1]);
       for (const r of this.sql.exec<{ epoch: number }>("SELECT epoch FROM epochs WHERE close_requested = 0 AND epoch < ?", cur)) due.add(r.epoch);
-      for (const e of due) if (e >= 0 && !this.row(e)?.close_requested) await this.requestClose(e);
+      for (const e of due) if (e >= this.genesisEpoch && !this.row(e)?.close_requested) await this.requestClose(e);
       // (2) Closing epochs: reduce once every engagement up to the close height is counted.
       for (const r of this.sql.exec<EpochRow>("SELECT * FROM epochs WHERE close_height IS NOT NULL AND reduced = 0 ORDER BY epoch").toArray()) {
         if (!(await this.tryReduce(r))) next = Math.min(next, now + WAIT_MS);
