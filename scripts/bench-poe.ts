@@ -161,7 +161,18 @@ async function main() {
     const tl = Date.now();
     let epoch = -1;
     await pool(chunks, 4, async (chunk, k) => {
-      const r = await postJson(`${echo.base}/v1/admin/poe/bulk`, { source: `bench-${k}`, engagements: chunk }, admin);
+      // Idempotent by source (counts) and by id (rows): a failed request is simply sent again.
+      let r: { status: number; body: any } | undefined;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          r = await postJson(`${echo.base}/v1/admin/poe/bulk`, { source: `bench-${k}`, engagements: chunk }, admin);
+          break;
+        } catch (err) {
+          if (attempt >= 3) throw err;
+          log(`bulk load ${k}: ${String(err)}; retrying`);
+          await sleep(1000);
+        }
+      }
       if (r.status !== 200) throw new Error(`bulk load ${k} → ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
       if (epoch === -1) epoch = r.body.epoch;
       else if (r.body.epoch !== epoch) throw new Error(`bulk load spans epochs ${epoch} and ${r.body.epoch}`);
