@@ -134,6 +134,10 @@ export class PoeCoordinator extends DurableObject<Env> {
       if (left === 0) this.sql.exec("UPDATE epochs SET distributed = 1 WHERE epoch = ? AND reduced = 1", p.epoch);
     }
     this.sql.exec("INSERT INTO blocks (height, epoch) VALUES (?, ?)", b.height, epoch);
+    // A block past the end of an epoch that has not asked for its close: close it now rather
+    // than wait for the ticker (which may run late).
+    const blockEpoch = epochOf(b.createdAtMs, this.config.EPOCH_MS);
+    if (one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM epochs WHERE close_requested = 0 AND epoch < ? AND epoch >= ?", blockEpoch, this.genesisEpoch))!.n > 0) wake = true;
     if (wake) await this.wakeSoon(0);
     return { epoch };
   }
