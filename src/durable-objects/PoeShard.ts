@@ -7,7 +7,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { getConfig } from "../lib/config";
 import { accountShardFor } from "../workers/shards";
-import { engagementWeight, type EngagementKind } from "../poe/model";
+import { engagerBps, KIND_WEIGHT, type EngagementKind } from "../poe/model";
 import { migrate, one } from "./sqlite";
 
 const MIGRATIONS = [
@@ -20,6 +20,7 @@ const MIGRATIONS = [
      PRIMARY KEY (engager, target, kind)
    ) WITHOUT ROWID;
    CREATE TABLE meta (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), count INTEGER NOT NULL);
+   CREATE TABLE rep (engager TEXT PRIMARY KEY, bps INTEGER NOT NULL) WITHOUT ROWID;
    INSERT INTO meta (singleton, count) VALUES (1, 0);`,
 ];
 
@@ -73,7 +74,8 @@ export class PoeShard extends DurableObject<Env> {
 
   /**
    * Scores this shard's engagements with each engager's reputation as of `snapshotHeight`
-   * (an immutable past height: the epoch's close). Read-only: call it again, get the same.
+   * (an immutable past height: the epoch's close). Call it again, get the same (the `rep`
+   * table is scratch space rewritten by every call, in one synchronous step).
    */
   async reduce(snapshotHeight: number): Promise<ShardReduce> {
     const engagers = this.sql.exec<{ engager: string }>("SELECT DISTINCT engager FROM eng").toArray().map((r) => r.engager);
@@ -91,16 +93,26 @@ export class PoeShard extends DurableObject<Env> {
         for (const [did, a] of Object.entries(read)) reputation.set(did, a.reputation);
       }),
     );
-    const content = new Map<string, [string, string, number]>();
-    const curators = new Map<string, number>();
-    for (const r of this.sql.exec<{ engager: string; target: string; kind: EngagementKind; creator: string }>("SELECT engager, target, kind, creator FROM eng")) {
-      const w = engagementWeight(r.kind, r.engager, r.creator, reputation.get(r.engager) ?? 0);
-      if (w === 0) continue;
-      const c = content.get(r.target);
-      if (c) c[2] += w;
-      else content.set(r.target, [r.target, r.creator, w]);
-      curators.set(r.engager, (curators.get(r.engager) ?? 0) + w);
+    // The weights of src/poe/model.ts, summed inside SQLite: engager weight (bps) per engager
+    // in a scratch table, kind weight as a CASE, self-engagement excluded. Rows weighing zero
+    // (fresh engagers) are left out by the join.
+    this.sql.exec("DELETE FROM rep");
+    for (const [did, r] of reputation) {
+      const bps = engagerBps(r);
+      if (bps > 0) this.sql.exec("INSERT INTO rep (engager, bps) VALUES (?, ?)", did, bps);
     }
-    return { content: [...content.values()], curators: [...curators], count: this.counted };
+    const kindWeight = `CASE e.kind ${Object.entries(KIND_WEIGHT).map(([k, w]) => `WHEN '${k}' THEN ${w}`).join(" ")} ELSE 0 END`;
+    const weighted = `FROM eng e JOIN rep r ON r.engager = e.engager WHERE e.engager <> e.creator`;
+    const content = this.sql
+      .exec<{ target: string; creator: string; score: number }>(`SELECT e.target AS target, e.creator AS creator, SUM(${kindWeight} * r.bps) AS score ${weighted} GROUP BY e.target, e.creator`)
+      .toArray()
+      .filter((x) => x.score > 0)
+      .map((x): [string, string, number] => [x.target, x.creator, x.score]);
+    const curators = this.sql
+      .exec<{ engager: string; weight: number }>(`SELECT e.engager AS engager, SUM(${kindWeight} * r.bps) AS weight ${weighted} GROUP BY e.engager`)
+      .toArray()
+      .filter((x) => x.weight > 0)
+      .map((x): [string, number] => [x.engager, x.weight]);
+    return { content, curators, count: this.counted };
   }
 }
