@@ -219,6 +219,22 @@ export class PoeCoordinator extends DurableObject<Env> {
     return { epoch, did, creator: r.creator, curator: r.curator, total: (BigInt(r.creator) + BigInt(r.curator)).toString() };
   }
 
+  /**
+   * Backlogs (the Queue binding cannot report them): engagements recorded as applied but not
+   * yet counted by their shard, for epochs not reduced; payout batches not yet applied.
+   */
+  async lag(): Promise<{ engagement: number; batches: number }> {
+    const expected = this.sql
+      .exec<{ epoch: number; shard: number; n: number }>(
+        "SELECT x.epoch AS epoch, x.shard AS shard, SUM(x.n) AS n FROM expect x JOIN epochs e ON e.epoch = x.epoch WHERE e.reduced = 0 GROUP BY x.epoch, x.shard",
+      )
+      .toArray();
+    const counts = await Promise.all(expected.map((x) => this.env.POE_SHARD.getByName(poeShardName(x.epoch, x.shard)).count()));
+    const engagement = expected.reduce((sum, x, i) => sum + Math.max(0, x.n - counts[i]!), 0);
+    const batches = one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM batches WHERE applied = 0"))!.n;
+    return { engagement, batches };
+  }
+
   // ---- alarm ----
 
   override async alarm(): Promise<void> {

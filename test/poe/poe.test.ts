@@ -108,6 +108,9 @@ describe("proof of engagement", () => {
 
     // Reputation: decays 10 % per epoch (10 → 9, 5 → 4); creators gain from weighted
     // engagement received (130000 → +2, 50000 → +1); the fresh ring stays at 0.
+    const status = (await api("GET", "/v1/status", { ip })).body;
+    expect(status.queues["poe-engagement"]).toEqual({ lag: expect.any(Number) });
+    expect(status.queues["poe-batches"]).toEqual({ lag: expect.any(Number) });
     expect((await account(t1.did)).reputation).toBe(9);
     expect((await account(t2.did)).reputation).toBe(4);
     expect((await account(creator.did)).reputation).toBe(2);
