@@ -140,6 +140,32 @@ describe("proof of engagement", () => {
     await supply();
   });
 
+  it("the benchmark bulk load feeds the same map shards and counts; it is admin-only and validated", async () => {
+    const [fan, creator] = await Promise.all([newIdentity(), newIdentity()]);
+    // A fresh epoch first, then the seed: the closed epoch's snapshot predates it, so its
+    // payout does not decay the fan's reputation before this epoch closes.
+    await waitFinal((await close()).id);
+    await seed(fan.did, 10);
+    const target = "ab".repeat(32);
+    const rows = [
+      { id: "1", kind: "like", engager: fan.did, target, creator: creator.did },
+      { id: "2", kind: "like", engager: fan.did, target, creator: creator.did }, // a repeat
+      { id: "3", kind: "view", engager: creator.did, target, creator: creator.did }, // self
+    ];
+    const source = `t${Date.now()}`;
+    const load = await api("POST", "/v1/admin/poe/bulk", { body: { source, engagements: rows }, headers: ADMIN, ip });
+    expect(load.status).toBe(200);
+    const again = await api("POST", "/v1/admin/poe/bulk", { body: { source, engagements: rows }, headers: ADMIN, ip }); // idempotent
+    expect(again.body).toEqual(load.body);
+    expectProblem(await api("POST", "/v1/admin/poe/bulk", { body: { source, engagements: [{ ...rows[0], kind: "poke" }] }, headers: ADMIN, ip }), 400, "validation_failed");
+    expectProblem(await api("POST", "/v1/admin/poe/bulk", { body: { source, engagements: rows }, ip }), 401, "unauthorized");
+    const { epoch: n } = await close();
+    expect(n).toBe(load.body.epoch);
+    expect((await distributed(n)).body).toMatchObject({ totalScore: 50_000, recipients: 2 });
+    expect((await api("GET", `/v1/poe/epochs/${n}/rewards/${creator.did}`, { ip })).body).toMatchObject({ creator: "750000000", curator: "0" });
+    expect((await api("GET", `/v1/poe/epochs/${n}/rewards/${fan.did}`, { ip })).body).toMatchObject({ creator: "0", curator: "250000000" });
+  });
+
   it("endpoints: bad epoch numbers and DIDs are 400, future epochs 404, admin needs a token", async () => {
     const cur = (await api("GET", "/v1/poe/epochs/current", { ip })).body.epoch as number;
     expect((await api("GET", `/v1/poe/epochs/${cur}`, { ip })).body.epoch).toBe(cur);
