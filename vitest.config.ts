@@ -22,7 +22,7 @@ export default defineConfig({
       {
         extends: true,
         plugins: [base({})],
-        test: { name: "api", include: ["test/**/*.test.ts"], exclude: ["test/overload/**", "test/storage-limits/**", "test/chaos/**"] },
+        test: { name: "api", include: ["test/**/*.test.ts"], exclude: ["test/overload/**", "test/storage-limits/**", "test/chaos/**", "test/poe-epochs/**"] },
       },
       {
         extends: true,
@@ -35,6 +35,12 @@ export default defineConfig({
         extends: true,
         plugins: [base({ STORAGE_QUOTA_BYTES: "65536", STORAGE_NODE_MAX_INFLIGHT: "2" })],
         test: { name: "storage-limits", include: ["test/storage-limits/**/*.test.ts"] },
+      },
+      // Proof of Engagement (issue 8): 3-second epochs, so epochs close by themselves.
+      {
+        extends: true,
+        plugins: [base({ EPOCH_MS: "3000" })],
+        test: { name: "poe-epochs", include: ["test/poe-epochs/**/*.test.ts"] },
       },
       // Chaos: tests that reset every Durable Object run in their own workerd instance.
       {

@@ -14,6 +14,9 @@ import type { StorageNode } from "./durable-objects/StorageNode";
 import type { ChunkIndex } from "./durable-objects/ChunkIndex";
 import type { StorageAccount } from "./durable-objects/StorageAccount";
 import type { StorageAuditor } from "./durable-objects/StorageAuditor";
+import type { PoeShard } from "./durable-objects/PoeShard";
+import type { PoeCoordinator } from "./durable-objects/PoeCoordinator";
+import type { PoeBatchMessage, PoeEngagementMessage } from "./queues/messages";
 
 export interface Env {
   EVENT_SHARD: DurableObjectNamespace<EventShard>;
@@ -31,6 +34,11 @@ export interface Env {
   CHUNK_INDEX: DurableObjectNamespace<ChunkIndex>;
   STORAGE_ACCOUNT: DurableObjectNamespace<StorageAccount>;
   STORAGE_AUDITOR: DurableObjectNamespace<StorageAuditor>;
+  // Proof of Engagement (DESIGN §8).
+  POE_SHARD: DurableObjectNamespace<PoeShard>;
+  POE_COORDINATOR: DurableObjectNamespace<PoeCoordinator>;
+  POE_ENGAGEMENT: Queue<PoeEngagementMessage>;
+  POE_BATCHES: Queue<PoeBatchMessage>;
   WITNESS_INBOX: Queue<WitnessInboxMessage>;
   WITNESS_INBOX_DLQ: Queue<WitnessInboxMessage>;
   CHUNKS: R2Bucket;

@@ -184,6 +184,7 @@ export function openApiDocument(): Json {
       },
       // ---- Storage (DESIGN §5) ----
       ...storagePaths(),
+      ...poePaths(),
       "/openapi.json": { get: { summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } } },
     },
   };
@@ -281,6 +282,51 @@ function storagePaths(): Record<string, Json> {
         security: adminAuth,
         requestBody: { required: false, content: { "application/json": { schema: ref("AdminStorageAudit") } } },
         responses: { "200": json("AuditRound", "The round"), "400": problem("validation_failed"), "401": problem("unauthorized") },
+      },
+    },
+  };
+}
+
+// Proof of Engagement (DESIGN §8).
+function poePaths(): Record<string, Json> {
+  const epochParam = { name: "n", in: "path", required: true, schema: { type: "integer", minimum: 0 } };
+  const didParam = { name: "did", in: "path", required: true, schema: { type: "string" } };
+  return {
+    "/v1/poe/epochs/current": {
+      get: { summary: "The open epoch engagements join now", responses: { "200": json("Epoch", "Epoch") } },
+    },
+    "/v1/poe/epochs/{n}": {
+      get: {
+        summary: "An epoch: status (open | closing | distributed), pool, emission, ad revenue, total score, recipients",
+        parameters: [epochParam],
+        responses: { "200": json("Epoch", "Epoch"), "400": problem("validation_failed"), "404": problem("not_found: the epoch has not started") },
+      },
+    },
+    "/v1/poe/epochs/{n}/rewards/{did}": {
+      get: {
+        summary: "What an account earned in an epoch (creator + curator)",
+        parameters: [epochParam, didParam],
+        responses: { "200": json("EpochRewards", "Rewards"), "400": problem("validation_failed"), "404": problem("not_found: nothing earned") },
+      },
+    },
+    "/v1/admin/poe/close": {
+      post: {
+        summary: "Close an epoch (default: the current one) by a sys.poe.close event; idempotent per epoch",
+        security: adminAuth,
+        requestBody: { required: false, content: { "application/json": { schema: ref("AdminPoeClose") } } },
+        responses: {
+          "202": json("PoeCloseAccepted", "The epoch's close event"),
+          "400": problem("validation_failed, invalid_epoch (not started)"),
+          "401": problem("unauthorized"),
+        },
+      },
+    },
+    "/v1/admin/poe/bulk": {
+      post: {
+        summary: "Benchmarks only (POE_BULK_LOAD=1 or ECHONET_FAULTS=1, else 404): engagements straight into the current epoch's map shards",
+        security: adminAuth,
+        requestBody: { required: true, content: { "application/json": { schema: ref("AdminPoeBulk") } } },
+        responses: { "200": { description: "{epoch, count}" }, "400": problem("validation_failed"), "401": problem("unauthorized"), "404": problem("not_found: disabled") },
       },
     },
   };

@@ -33,6 +33,7 @@ import { accountShardFor, allAccountShards, contentShardFor, shardFor, SYSTEM_IS
 import { contentKey, contentOpFor, type ContentOp, type IndexUpdate } from "../content/ops";
 import { QueueBatcher } from "../queues/batcher";
 import { migrate, one } from "./sqlite";
+import { deliverEngagement } from "../poe/deliver";
 
 const MIGRATIONS = [
   `CREATE TABLE entries (
@@ -320,6 +321,7 @@ export class Sequencer extends DurableObject<Env> {
     }
     const updates = (await Promise.all([...opsByShard].map(([shard, ops]) => this.env.CONTENT_SHARD.getByName(shard).applyOps(ops)))).flat();
     await Promise.all(updates.map((u) => this.indexUpdates.send(u))); // coalesced, ≤100 msgs / ≤240 KB per batch
+    await deliverEngagement(this.env, h, (await this.block(h))!, rows); // PoE (DESIGN §8): engagements, closes, payouts
 
     const byShard = new Map<string, { id: string; status: "applied" | "failed"; reason?: string; sequence: number; block: number }[]>();
     for (const r of rows) {

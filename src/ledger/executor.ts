@@ -3,6 +3,7 @@
 // clock but the block's createdAt, no randomness, BigInt money: same inputs, same outputs.
 import type { AnySignedEvent } from "../schemas/events";
 import { checkContractCall, EscrowCreateArgs, type ContractState, type EscrowState } from "./contracts";
+import { applyPoeClose, applyPoePayout, poeAccountsTouched } from "./poe";
 
 export interface AccountState {
   balance: bigint;
@@ -79,6 +80,10 @@ export function accountsTouched(events: readonly SequencedEvent[], contracts: Re
         break;
       case "sys.reputation":
         out.add(event.body.did);
+        break;
+      case "sys.poe.close":
+      case "sys.poe.payout":
+        poeAccountsTouched(event.kind, event.body, out);
         break;
       case "contract.call": {
         const args = EscrowCreateArgs.safeParse(event.body.args);
@@ -165,6 +170,18 @@ export function executeBlock(input: BlockInput): BlockOutput {
         }
         put(event.body.did, { ...account(event.body.did), reputation: event.body.score });
         ok();
+        break;
+      }
+      case "sys.poe.close":
+      case "sys.poe.payout": {
+        if (event.author !== input.systemDid) {
+          fail("unauthorized");
+          break;
+        }
+        const ops = { account, put, supply };
+        const reason = event.kind === "sys.poe.close" ? applyPoeClose(event.body, ops) : applyPoePayout(event.body, ops);
+        if (reason) fail(reason);
+        else ok();
         break;
       }
       case "contract.call": {

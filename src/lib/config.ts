@@ -37,6 +37,11 @@ export const ConfigSchema = z.object({
   STORAGE_NODE_MAX_INFLIGHT: int(32, 1),
   CHUNK_INDEX_SHARDS: int(16, 1),
   AUDIT_MAX_CHUNKS: int(64, 1),
+  // Proof of Engagement (issue 8), beyond DESIGN §11: map shards per epoch, recipients per
+  // payout batch, and the benchmark bulk-load switch (also on with ECHONET_FAULTS=1).
+  POE_SHARDS: int(8, 1),
+  POE_BATCH_SIZE: int(200, 1).pipe(z.number().max(500)),
+  POE_BULK_LOAD: z.coerce.string().default("0"),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -52,3 +57,5 @@ export function getConfig(env: object): Config {
 }
 
 export const faultsEnabled = (config: Config) => config.ECHONET_FAULTS === "1";
+
+export const poeBulkLoadEnabled = (config: Config) => config.POE_BULK_LOAD === "1" || faultsEnabled(config);

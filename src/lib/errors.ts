@@ -20,6 +20,7 @@ export const ERROR_TITLES = {
   range_not_satisfiable: "Range not satisfiable",
   chunk_unavailable: "No replica of the chunk could be read",
   insufficient_storage: "No storage node has room for the chunk",
+  invalid_epoch: "Epoch has not started",
   internal_error: "Internal error",
 } as const;
 

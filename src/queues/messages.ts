@@ -50,3 +50,30 @@ export const IndexUpdateMessage = named(
   "index-updates (and its dead-letter queue): an applied post to index, or a deleted one to remove; idempotent by content id",
 );
 export type IndexUpdateMessage = z.infer<typeof IndexUpdateMessage>;
+
+export const PoeEngagementMessage = named(
+  z.object({
+    id: z.string().min(1).max(128).describe("idempotency key: the interaction event's id"),
+    epoch: z.number().int().min(0),
+    kind: z.enum(["view", "like", "comment", "share"]),
+    engager: z.string().min(1).max(256),
+    target: Hex64,
+    creator: z.string().min(1).max(256).describe("the target content's author"),
+    replay: z.boolean().optional().describe("an injected redelivery (fault injection): never replayed again"),
+  }),
+  "PoeEngagementMessage",
+  "poe-engagement (and its dead-letter queue): one applied interaction for its epoch's map shard; idempotent by event id",
+);
+export type PoeEngagementMessage = z.infer<typeof PoeEngagementMessage>;
+
+export const PoeBatchMessage = named(
+  z.object({
+    epoch: z.number().int().min(0),
+    batch: z.number().int().min(0),
+    body: z.record(z.string(), z.unknown()).describe("the sys.poe.payout body, key included"),
+    replay: z.boolean().optional().describe("an injected redelivery (fault injection): never replayed again"),
+  }),
+  "PoeBatchMessage",
+  "poe-batches (and its dead-letter queue): one payout batch to issue as a sys.poe.payout event; idempotent per (epoch, batch)",
+);
+export type PoeBatchMessage = z.infer<typeof PoeBatchMessage>;

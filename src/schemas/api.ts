@@ -88,12 +88,15 @@ export const FaultSettings = named(
     witnessInboxFailRate: z.number().min(0).max(1).optional(),
     witnessInboxDropRate: z.number().min(0).max(1).optional(),
     witnessInboxDuplicateRate: z.number().min(0).max(1).optional(),
+    // Proof of Engagement (issue 8): share of poe-engagement / poe-batches messages delivered
+    // a second time (re-sent to their queue after being processed).
+    poeRedeliverRate: z.number().min(0).max(1).optional(),
     // Storage (issue 5): one-shot actions on R2, not stored as settings.
     dropReplica: z.strictObject({ cid: ChunkCid, node: z.string().regex(/^node-[0-9]{1,4}$/) }).optional(),
     corruptReplica: z.strictObject({ cid: ChunkCid, node: z.string().regex(/^node-[0-9]{1,4}$/) }).optional(),
   }),
   "FaultSettings",
-  "Fault injection (only when ECHONET_FAULTS=1): share of witness-inbox deliveries to fail (retried), drop (acked unprocessed: a lost message) or duplicate. dropReplica / corruptReplica act once on a replica's R2 object (delete it / flip one byte in every 4096-byte leaf) and are not kept as settings.",
+  "Fault injection (only when ECHONET_FAULTS=1): share of witness-inbox deliveries to fail (retried), drop (acked unprocessed: a lost message) or duplicate; share of poe-engagement / poe-batches messages redelivered. dropReplica / corruptReplica act once on a replica's R2 object (delete it / flip one byte in every 4096-byte leaf) and are not kept as settings.",
 );
 export type FaultSettings = z.infer<typeof FaultSettings>;
 
@@ -308,4 +311,58 @@ export const StorageUsage = named(
     chunks: z.number().int(),
   }),
   "StorageUsage",
+);
+
+// ---- Proof of Engagement (DESIGN §8) ----
+
+const EpochNumber = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const EpochString = z.string().regex(/^(0|[1-9][0-9]{0,14})$/, "expected an epoch number (non-negative integer)").transform(Number);
+export const EpochParam = z.strictObject({ n: EpochString });
+export const EpochDidParam = z.strictObject({ n: EpochString, did: Did });
+
+export const EpochView = named(
+  z.object({
+    epoch: z.number().int(),
+    status: z.enum(["open", "closing", "distributed"]),
+    startsAt: IsoTime,
+    endsAt: IsoTime,
+    pool: Units.describe("emission + adRevenue paid out (0 for an empty epoch); for an open epoch, what it would pay if it closed now"),
+    emission: Units.describe("minted at payout; 0 for an epoch with no eligible engagement"),
+    adRevenue: Units.describe("ad revenue claimed at close (for an open epoch: unclaimed so far)"),
+    totalScore: z.number().int().describe("sum of eligible engagement weights; known once reduced (0 before)"),
+    recipients: z.number().int().describe("accounts paid a positive amount"),
+    closeHeight: z.number().int().optional().describe("height of the block that applied sys.poe.close"),
+    rolledOver: Units.optional().describe("ad revenue returned to the pool because the epoch was empty"),
+  }),
+  "Epoch",
+  "A Proof-of-Engagement epoch: [epoch × EPOCH_MS, (epoch+1) × EPOCH_MS) of block time since the Unix epoch",
+);
+
+export const EpochRewards = named(
+  z.object({ epoch: z.number().int(), did: Did, creator: Units, curator: Units, total: Units }),
+  "EpochRewards",
+  "What one account earned in an epoch, as creator and as curator",
+);
+
+export const AdminPoeClose = named(z.strictObject({ epoch: EpochNumber.optional() }), "AdminPoeClose", "Close an epoch (default: the current one); idempotent per epoch");
+export const PoeCloseAccepted = named(z.object({ epoch: z.number().int(), id: Hex64, status: EventStatus }), "PoeCloseAccepted");
+
+export const AdminPoeBulk = named(
+  z.strictObject({
+    source: z.string().regex(/^[A-Za-z0-9:._-]{1,100}$/).describe("idempotency key of this load"),
+    engagements: z
+      .array(
+        z.strictObject({
+          id: z.string().regex(/^[A-Za-z0-9:._-]{1,128}$/),
+          kind: z.enum(["view", "like", "comment", "share"]),
+          engager: Did,
+          target: Hex64,
+          creator: Did,
+        }),
+      )
+      .min(1)
+      .max(20_000),
+  }),
+  "AdminPoeBulk",
+  "Benchmark bulk load into the current epoch's map shards (only with POE_BULK_LOAD=1 or ECHONET_FAULTS=1)",
 );

@@ -130,11 +130,35 @@ export const SysReputationBody = named(
   "SysReputationBody",
 );
 
-export const SYSTEM_KINDS = ["sys.mint", "sys.reputation"] as const;
+// Proof of Engagement (DESIGN §8): an epoch's close fixes its last height and claims the
+// unclaimed ad revenue; payouts are batches (amounts in base units; `gain` is the reputation
+// gain, decay applies to every listed account; `rollover` returns an empty epoch's revenue).
+const Units = z.string().regex(/^(0|[1-9][0-9]{0,29})$/, "expected a non-negative integer number of base units as a decimal string");
+export const SysPoeCloseBody = named(z.strictObject({ epoch: z.number().int().min(0), key: SysKey }), "SysPoeCloseBody");
+export const SysPoePayoutBody = named(
+  z.strictObject({
+    epoch: z.number().int().min(0),
+    batch: z.number().int().min(0),
+    batches: z.number().int().min(1),
+    mint: Units,
+    fromPool: Units,
+    rollover: z.boolean(),
+    entries: z.array(z.strictObject({ did: Did, amount: Units, gain: z.number().int().min(0).max(100) })).max(500),
+    key: SysKey,
+  }),
+  "SysPoePayoutBody",
+);
+
+export const SYSTEM_KINDS = ["sys.mint", "sys.reputation", "sys.poe.close", "sys.poe.payout"] as const;
 export type SystemKind = (typeof SYSTEM_KINDS)[number];
 
 export const SystemEvent = named(
-  z.discriminatedUnion("kind", [envelope("sys.mint", SysMintBody), envelope("sys.reputation", SysReputationBody)]),
+  z.discriminatedUnion("kind", [
+    envelope("sys.mint", SysMintBody),
+    envelope("sys.reputation", SysReputationBody),
+    envelope("sys.poe.close", SysPoeCloseBody),
+    envelope("sys.poe.payout", SysPoePayoutBody),
+  ]),
   "SystemEvent",
   "An event created by the deployment itself (author = its system did:key), ordered like every other event.",
 );

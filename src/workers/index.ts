@@ -3,6 +3,7 @@ import type { Env } from "../env";
 import { app } from "./app";
 import { consumeWitnessInbox, consumeWitnessInboxDlq } from "../queues/witness-inbox";
 import { consumeIndexUpdates } from "../queues/index-updates";
+import { consumePoeBatches, consumePoeEngagement } from "../queues/poe";
 
 export { EventShard } from "../durable-objects/EventShard";
 export { WitnessNode } from "../durable-objects/WitnessNode";
@@ -18,6 +19,9 @@ export { StorageNode } from "../durable-objects/StorageNode";
 export { ChunkIndex } from "../durable-objects/ChunkIndex";
 export { StorageAccount } from "../durable-objects/StorageAccount";
 export { StorageAuditor } from "../durable-objects/StorageAuditor";
+// Proof of Engagement (DESIGN §8).
+export { PoeShard } from "../durable-objects/PoeShard";
+export { PoeCoordinator } from "../durable-objects/PoeCoordinator";
 
 export default {
   fetch: app.fetch,
@@ -30,6 +34,12 @@ export default {
       case "index-updates":
       case "index-updates-dlq":
         return consumeIndexUpdates(batch, env);
+      case "poe-engagement":
+      case "poe-engagement-dlq":
+        return consumePoeEngagement(batch, env);
+      case "poe-batches":
+      case "poe-batches-dlq":
+        return consumePoeBatches(batch, env);
       default:
         console.error(`no consumer for queue ${batch.queue}; retrying`);
         batch.retryAll();
