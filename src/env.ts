@@ -14,6 +14,9 @@ import type { StorageNode } from "./durable-objects/StorageNode";
 import type { ChunkIndex } from "./durable-objects/ChunkIndex";
 import type { StorageAccount } from "./durable-objects/StorageAccount";
 import type { StorageAuditor } from "./durable-objects/StorageAuditor";
+import type { Campaign } from "./durable-objects/Campaign";
+import type { AdMarket } from "./durable-objects/AdMarket";
+import type { AdInteractionMessage } from "./queues/messages";
 
 export interface Env {
   EVENT_SHARD: DurableObjectNamespace<EventShard>;
@@ -31,6 +34,10 @@ export interface Env {
   CHUNK_INDEX: DurableObjectNamespace<ChunkIndex>;
   STORAGE_ACCOUNT: DurableObjectNamespace<StorageAccount>;
   STORAGE_AUDITOR: DurableObjectNamespace<StorageAuditor>;
+  // Ads (DESIGN §7).
+  CAMPAIGN: DurableObjectNamespace<Campaign>;
+  AD_MARKET: DurableObjectNamespace<AdMarket>;
+  AD_INTERACTIONS: Queue<AdInteractionMessage>;
   WITNESS_INBOX: Queue<WitnessInboxMessage>;
   WITNESS_INBOX_DLQ: Queue<WitnessInboxMessage>;
   CHUNKS: R2Bucket;

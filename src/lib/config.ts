@@ -37,6 +37,10 @@ export const ConfigSchema = z.object({
   STORAGE_NODE_MAX_INFLIGHT: int(32, 1),
   CHUNK_INDEX_SHARDS: int(16, 1),
   AUDIT_MAX_CHUNKS: int(64, 1),
+  // Ads (issue 7), beyond DESIGN §11: how long a shard may issue tokens from one budget slice,
+  // and the settlement grace after a token's expiresAt before its reservation is released.
+  AD_LEASE_MS: int(30_000, 1),
+  AD_SETTLE_GRACE_MS: int(30_000, 0),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -37,3 +37,21 @@ export const IndexUpdateMessage = named(
   "index-updates (and its dead-letter queue): an applied post to index, or a deleted one to remove; idempotent by content id",
 );
 export type IndexUpdateMessage = z.infer<typeof IndexUpdateMessage>;
+
+export const AdInteractionMessage = named(
+  z.object({
+    auctionId: z.string().regex(/^[0-9a-f]{32}$/),
+    type: z.enum(["impression", "click"]),
+    campaign: Hex64,
+    lease: z.string(),
+    price: z.string().regex(/^[1-9][0-9]{0,29}$/),
+    model: z.enum(["cpm", "cpc"]),
+    publisher: z.string(),
+    /** the token's expiresAt (ms); accepted before it */
+    expiresAt: z.number().int(),
+    acceptedAt: z.number().int(),
+  }),
+  "AdInteractionMessage",
+  "ad-interactions (and its dead-letter queue): a verified impression or click; idempotent by (auctionId, type)",
+);
+export type AdInteractionMessage = z.infer<typeof AdInteractionMessage>;

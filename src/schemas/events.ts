@@ -130,11 +130,32 @@ export const SysReputationBody = named(
   "SysReputationBody",
 );
 
-export const SYSTEM_KINDS = ["sys.mint", "sys.reputation"] as const;
+// Ad settlement (DESIGN §7): charges converted by a Campaign DO, paid out of its escrow —
+// `publisherShare` to the publisher, the rest into the PoE reward pool. The split is fixed in
+// the event (AD_PUBLISHER_SHARE_BPS at issue time) so application needs no configuration.
+// `close` (after every charge batch applied and every reservation released) refunds the
+// campaign's unspent escrow to the advertiser.
+export const SysAdsSettleBody = named(
+  z
+    .strictObject({
+      key: SysKey,
+      campaign: Hex64,
+      charges: z.array(z.strictObject({ publisher: Did, amount: Amount, publisherShare: z.string().regex(/^(0|[1-9][0-9]{0,29})$/) })).max(200),
+      close: z.boolean().optional(),
+    })
+    .refine((b) => b.charges.length > 0 || b.close === true, "charges or close is required"),
+  "SysAdsSettleBody",
+);
+
+export const SYSTEM_KINDS = ["sys.mint", "sys.reputation", "sys.ads.settle"] as const;
 export type SystemKind = (typeof SYSTEM_KINDS)[number];
 
 export const SystemEvent = named(
-  z.discriminatedUnion("kind", [envelope("sys.mint", SysMintBody), envelope("sys.reputation", SysReputationBody)]),
+  z.discriminatedUnion("kind", [
+    envelope("sys.mint", SysMintBody),
+    envelope("sys.reputation", SysReputationBody),
+    envelope("sys.ads.settle", SysAdsSettleBody),
+  ]),
   "SystemEvent",
   "An event created by the deployment itself (author = its system did:key), ordered like every other event.",
 );

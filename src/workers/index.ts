@@ -3,6 +3,7 @@ import type { Env } from "../env";
 import { app } from "./app";
 import { consumeWitnessInbox, consumeWitnessInboxDlq } from "../queues/witness-inbox";
 import { consumeIndexUpdates } from "../queues/index-updates";
+import { consumeAdInteractions } from "../queues/ad-interactions";
 
 export { EventShard } from "../durable-objects/EventShard";
 export { WitnessNode } from "../durable-objects/WitnessNode";
@@ -18,6 +19,9 @@ export { StorageNode } from "../durable-objects/StorageNode";
 export { ChunkIndex } from "../durable-objects/ChunkIndex";
 export { StorageAccount } from "../durable-objects/StorageAccount";
 export { StorageAuditor } from "../durable-objects/StorageAuditor";
+// Ads (DESIGN §7).
+export { Campaign } from "../durable-objects/Campaign";
+export { AdMarket } from "../durable-objects/AdMarket";
 
 export default {
   fetch: app.fetch,
@@ -30,6 +34,10 @@ export default {
       case "index-updates":
       case "index-updates-dlq":
         return consumeIndexUpdates(batch, env);
+      case "ad-interactions":
+        return consumeAdInteractions(batch, env, false);
+      case "ad-interactions-dlq":
+        return consumeAdInteractions(batch, env, true);
       default:
         console.error(`no consumer for queue ${batch.queue}; retrying`);
         batch.retryAll();
