@@ -79,6 +79,24 @@ async function ac(url: string, durationS: number, request: Record<string, unknow
   return { durationS: r.duration, requests: r.requests.total, perSec: r.requests.total / r.duration, p50Ms: r.latency.p50, p99Ms: r.latency.p99, statusCounts, errors: r.errors, timeouts: r.timeouts };
 }
 
+/** Waits until /v1/status counts `n` more final events than `base0` (cheap: one GET per second). */
+async function waitFinalCount(base: string, base0: number, n: number, capS: number): Promise<number> {
+  const deadline = Date.now() + capS * 1000;
+  let done = 0;
+  while (Date.now() < deadline) {
+    const st = (await fetch(`${base}/v1/status`).then((x) => x.json())) as { events: Record<string, number> };
+    done = (st.events.applied ?? 0) + (st.events.failed ?? 0) + (st.events.rejected ?? 0) - base0;
+    if (done >= n) break;
+    await sleep(1000);
+  }
+  return done;
+}
+
+async function finalCount(base: string): Promise<number> {
+  const st = (await fetch(`${base}/v1/status`).then((x) => x.json())) as { events: Record<string, number> };
+  return (st.events.applied ?? 0) + (st.events.failed ?? 0) + (st.events.rejected ?? 0);
+}
+
 async function waitApplied(base: string, ids: string[], capS: number): Promise<{ applied: number; failed: number; other: number }> {
   const deadline = Date.now() + capS * 1000;
   const final = new Map<string, string>();
@@ -130,6 +148,7 @@ async function main() {
     }
     const m = await waitApplied(srv.base, mints, 120);
     if (m.applied !== mints.length) throw new Error(`mints: ${JSON.stringify(m)}`);
+    const final0 = await finalCount(srv.base);
     const tc = Date.now();
     const campaignIds: string[] = [];
     await pool(Array.from({ length: CAMPAIGNS }, (_, i) => i), 32, async (i) => {
@@ -148,7 +167,8 @@ async function main() {
       }
     });
     const submittedMs = Date.now() - tc;
-    const created = await waitApplied(srv.base, campaignIds, QUICK ? 300 : 900);
+    await waitFinalCount(srv.base, final0, campaignIds.length, QUICK ? 600 : 3600);
+    const created = await waitApplied(srv.base, campaignIds, 120);
     const setupMs = Date.now() - tc;
     log(`setup: ${CAMPAIGNS} campaign.create submitted in ${submittedMs} ms, final in ${setupMs} ms: ${JSON.stringify(created)}`);
 
@@ -162,11 +182,14 @@ async function main() {
         return { ...req, body, headers: { "content-type": "application/json", authorization: authHeader(pub, "POST", "/v1/ads/auction", body) } };
       },
     };
-    await ac(`${srv.base}/v1/ads/auction`, 2, auctionReq); // warm-up: slices, posting lists
+    // Warm-up: the slices granted at creation have expired by now (AD_LEASE_MS); the first
+    // auctions find them dry and the shards refill them, at most 16 at a time each.
+    const warm = await ac(`${srv.base}/v1/ads/auction`, QUICK ? 6 : 15, auctionReq);
+    log(`auction warm-up: ${JSON.stringify(warm.statusCounts)}, errors ${warm.errors}, timeouts ${warm.timeouts}`);
     const auctions = await ac(`${srv.base}/v1/ads/auction`, D.auction, auctionReq);
     const auctionOk = (auctions.statusCounts["200"] ?? 0) + (auctions.statusCounts["204"] ?? 0);
     const auctionPerSec = auctionOk / auctions.durationS;
-    log(`auctions: ${auctionPerSec.toFixed(0)}/s (200+204), p50 ${auctions.p50Ms} ms, p99 ${auctions.p99Ms} ms, statuses ${JSON.stringify(auctions.statusCounts)}`);
+    log(`auctions: ${auctionPerSec.toFixed(0)}/s (200+204), p50 ${auctions.p50Ms} ms, p99 ${auctions.p99Ms} ms, statuses ${JSON.stringify(auctions.statusCounts)}, errors ${auctions.errors}, timeouts ${auctions.timeouts}`);
 
     // 4. Reference again.
     const ref2 = await ac(`${ref.base}/ref`, D.reference, { method: "POST", headers: { "content-type": "application/json" }, body: '{"x":1}' });

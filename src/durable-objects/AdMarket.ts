@@ -28,6 +28,9 @@ const MIGRATIONS = [
 ];
 
 const REFILL_BACKOFF_MS = 1000;
+/** Slice refills in flight per shard; more wait in rank order (an idle market wakes gradually, not in a storm). */
+const MAX_REFILLS_IN_FLIGHT = 16;
+const MAX_REFILLS_WAITING = 100_000;
 const MAX_CONTEXT_TERMS = 32;
 
 interface Slice {
@@ -73,6 +76,8 @@ export class AdMarket extends DurableObject<Env> {
   private runOfNetwork: Mem[] = [];
   private dirty = true;
   private key: Promise<CryptoKey> | null = null;
+  private refillsInFlight = 0;
+  private readonly refillWaiting = new Map<string, { spent: boolean; need: bigint }>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -144,7 +149,7 @@ export class AdMarket extends DurableObject<Env> {
     const outcome = runAuction(merged(lists, eligible), BigInt(req.floor ?? "0"), (m, price) => {
       const s = m.slice!;
       if (s.remaining < price) {
-        this.refill(m, now, true);
+        this.refill(m, now, true, price);
         return false;
       }
       s.remaining -= price;
@@ -274,9 +279,14 @@ export class AdMarket extends DurableObject<Env> {
    * handed back in the same call, so its unissued rest counts toward the new one; a slice at
    * low water keeps serving until the new one arrives.
    */
-  private refill(m: Mem, now: number, spent: boolean): void {
+  private refill(m: Mem, now: number, spent: boolean, need = 1n): void {
     if (m.refilling || now < m.retryAt || m.entry.status !== "active") return;
+    if (this.refillsInFlight >= MAX_REFILLS_IN_FLIGHT) {
+      if (this.refillWaiting.size < MAX_REFILLS_WAITING && !this.refillWaiting.has(m.id)) this.refillWaiting.set(m.id, { spent, need });
+      return;
+    }
     m.refilling = true;
+    this.refillsInFlight++;
     const shard = this.ctx.id.name ?? "ads-?";
     let ret: { id: string; issued: string } | undefined;
     if (spent && m.slice) {
@@ -285,7 +295,7 @@ export class AdMarket extends DurableObject<Env> {
     }
     const stub = this.env.CAMPAIGN.getByName(m.id);
     const p = stub
-      .lease(shard, ret)
+      .lease(shard, ret, need.toString())
       .then((r: LeaseReply) => {
         this.setStats(m, r.impressions, r.clicks);
         if (r.status !== m.entry.status) {
@@ -305,8 +315,20 @@ export class AdMarket extends DurableObject<Env> {
       })
       .finally(() => {
         m.refilling = false;
+        this.refillsInFlight--;
+        this.nextRefill();
       });
     this.ctx.waitUntil(p);
+  }
+
+  private nextRefill(): void {
+    const now = Date.now();
+    for (const [id, w] of this.refillWaiting) {
+      if (this.refillsInFlight >= MAX_REFILLS_IN_FLIGHT) return;
+      this.refillWaiting.delete(id);
+      const m = this.campaigns.get(id);
+      if (m) this.refill(m, now, w.spent, w.need);
+    }
   }
 
   /** Stops issuing from the current slice and hands it back with what was issued from it. */

@@ -146,14 +146,17 @@ export class Campaign extends DurableObject<Env> {
     return { entry: this.entry(c), leases };
   }
 
-  /** A shard asks for a fresh slice (and may hand back one it stops issuing from). */
-  async lease(shard: string, ret?: { id: string; issued: string }): Promise<LeaseReply> {
+  /**
+   * A shard asks for a fresh slice of at least `need` units (the price it could not reserve),
+   * and may hand back one it stops issuing from — first, so its unissued rest counts.
+   */
+  async lease(shard: string, ret?: { id: string; issued: string }, need = "1"): Promise<LeaseReply> {
     const now = Date.now();
     if (ret) this.returnOne(ret.id, BigInt(ret.issued));
     this.releaseDue(now);
     const c = this.row();
     if (!c) return { lease: null, status: "ended", impressions: 0, clicks: 0 };
-    const lease = c.status === "active" ? this.grant(shard, `${shard}:${crypto.randomUUID()}`, now) : null;
+    const lease = c.status === "active" ? this.grant(shard, `${shard}:${crypto.randomUUID()}`, now, BigInt(need)) : null;
     await this.schedule();
     const after = this.row()!;
     return { lease, status: this.status(after), impressions: after.impressions, clicks: after.clicks };
@@ -326,7 +329,7 @@ export class Campaign extends DurableObject<Env> {
    * Leases a slice out of what is neither spent nor reserved (and, with a daily budget, not yet
    * committed today). Synchronous: the check and the insert cannot interleave with a charge.
    */
-  private grant(shard: string, id: string, now: number): LeaseGrant | null {
+  private grant(shard: string, id: string, now: number, need = 1n): LeaseGrant | null {
     const existing = one(this.sql.exec<{ held: string; issue_until: number }>("SELECT held, issue_until FROM leases WHERE id = ?", id));
     if (existing) return existing.issue_until > now ? { id, amount: existing.held, issueUntil: existing.issue_until } : null;
     const c = this.row()!;
@@ -342,11 +345,14 @@ export class Campaign extends DurableObject<Env> {
       const today = BigInt(c.daily_budget) - this.committedOn(day);
       if (today < available) available = today;
     }
-    if (available <= 0n) return null;
+    // Never a slice too small for the price that asked for it: fragments would be passed from
+    // shard to shard without ever covering a charge.
+    if (available <= 0n || available < need) return null;
     const shards = BigInt(this.config.AD_MARKET_SHARDS);
     const mc = maxCharge(c.model, BigInt(c.bid));
     let want = (available + 2n * shards - 1n) / (2n * shards); // about half the rest spread over the shards
     if (want < mc) want = mc;
+    if (want < need) want = need;
     const amount = want < available ? want : available;
     const releaseAt = issueUntil + this.config.AD_TOKEN_TTL_MS + this.config.AD_SETTLE_GRACE_MS;
     this.sql.exec("INSERT INTO leases (id, shard, held, issue_until, release_at, day) VALUES (?, ?, ?, ?, ?, ?)", id, shard, amount.toString(), issueUntil, releaseAt, day);

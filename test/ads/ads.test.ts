@@ -133,6 +133,32 @@ describe("auctions and interactions", () => {
     expect(c.ctr).toBe(1);
   });
 
+  it("a campaign ends exhausted when its budget is spent, and serves no more", async () => {
+    const adv = await funded("1000");
+    const pub = await newIdentity();
+    const k = kw();
+    // Alone with floor 2999: 3 per impression; the budget covers exactly 2.
+    const id = await createCampaign(adv, campaignBody(k, { budget: "6" }));
+    let wins = 0;
+    await until(
+      async () => {
+        const r = await auction(pub, { placement: "e", publisher: pub.did, context: { keywords: [k] }, floor: "2999" });
+        if (r.status === 200) {
+          wins++;
+          expect((await adEvent(r.body.token, "impression")).status).toBe(202);
+        }
+        return wins;
+      },
+      (n) => n >= 2,
+      30_000,
+      "two wins",
+    );
+    const c = await untilCampaign(id, (x) => x.status === "exhausted");
+    expect(c).toMatchObject({ spent: "6", reserved: "0", remaining: "0", impressions: 2 });
+    expect((await auction(pub, { placement: "e", publisher: pub.did, context: { keywords: [k] }, floor: "2999" })).status).toBe(204);
+    await until(() => account(adv.did), (a) => a.escrowed === "0", 30_000, "settlement of the whole budget");
+  });
+
   it("tokens: forged 400 invalid_token, expired 410 token_expired, bad bodies 400", async () => {
     const adv = await funded("1000");
     const pub = await newIdentity();
