@@ -22,7 +22,7 @@ export default defineConfig({
       {
         extends: true,
         plugins: [base({})],
-        test: { name: "api", include: ["test/**/*.test.ts"], exclude: ["test/overload/**", "test/storage-limits/**", "test/chaos/**", "test/poe-epochs/**"] },
+        test: { name: "api", include: ["test/**/*.test.ts"], exclude: ["test/overload/**", "test/storage-limits/**", "test/chaos/**", "test/poe-epochs/**", "test/ads/**"] },
       },
       {
         extends: true,
@@ -41,6 +41,13 @@ export default defineConfig({
         extends: true,
         plugins: [base({ EPOCH_MS: "3000" })],
         test: { name: "poe-epochs", include: ["test/poe-epochs/**/*.test.ts"] },
+      },
+      // Ads (issue 7): short token TTL, settlement grace and slice window, so expiry (410) and
+      // slice release are reachable within a test.
+      {
+        extends: true,
+        plugins: [base({ AD_TOKEN_TTL_MS: "4000", AD_SETTLE_GRACE_MS: "1000", AD_LEASE_MS: "3000" })],
+        test: { name: "ads", include: ["test/ads/**/*.test.ts"] },
       },
       // Chaos: tests that reset every Durable Object run in their own workerd instance.
       {

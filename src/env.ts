@@ -17,6 +17,9 @@ import type { StorageAuditor } from "./durable-objects/StorageAuditor";
 import type { PoeShard } from "./durable-objects/PoeShard";
 import type { PoeCoordinator } from "./durable-objects/PoeCoordinator";
 import type { PoeBatchMessage, PoeEngagementMessage } from "./queues/messages";
+import type { Campaign } from "./durable-objects/Campaign";
+import type { AdMarket } from "./durable-objects/AdMarket";
+import type { AdInteractionMessage } from "./queues/messages";
 
 export interface Env {
   EVENT_SHARD: DurableObjectNamespace<EventShard>;
@@ -39,6 +42,10 @@ export interface Env {
   POE_COORDINATOR: DurableObjectNamespace<PoeCoordinator>;
   POE_ENGAGEMENT: Queue<PoeEngagementMessage>;
   POE_BATCHES: Queue<PoeBatchMessage>;
+  // Ads (DESIGN §7).
+  CAMPAIGN: DurableObjectNamespace<Campaign>;
+  AD_MARKET: DurableObjectNamespace<AdMarket>;
+  AD_INTERACTIONS: Queue<AdInteractionMessage>;
   WITNESS_INBOX: Queue<WitnessInboxMessage>;
   WITNESS_INBOX_DLQ: Queue<WitnessInboxMessage>;
   CHUNKS: R2Bucket;

@@ -185,6 +185,8 @@ export function openApiDocument(): Json {
       // ---- Storage (DESIGN §5) ----
       ...storagePaths(),
       ...poePaths(),
+      // ---- Ads (DESIGN §7) ----
+      ...adsPaths(),
       "/openapi.json": { get: { summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } } },
     },
   };
@@ -327,6 +329,53 @@ function poePaths(): Record<string, Json> {
         security: adminAuth,
         requestBody: { required: true, content: { "application/json": { schema: ref("AdminPoeBulk") } } },
         responses: { "200": { description: "{epoch, count}" }, "400": problem("validation_failed"), "401": problem("unauthorized"), "404": problem("not_found: disabled") },
+      },
+    },
+  };
+}
+
+// ---- Ads (DESIGN §7) ----
+
+function adsPaths() {
+  return {
+    "/v1/ads/auction": {
+      post: {
+        summary: "Run an ad auction for a placement (second price, eCPM ranking); request auth by the publisher DID",
+        security: requestAuth,
+        requestBody: { required: true, content: { "application/json": { schema: ref("AuctionRequest") } } },
+        responses: {
+          "200": json("AuctionResponse", "The winning ad, its price and a signed token"),
+          "204": { description: "No eligible campaign" },
+          "400": problem("validation_failed"),
+          "401": problem("unauthorized: missing or bad request auth, or not signed by the publisher"),
+          "413": problem("payload_too_large"),
+        },
+      },
+    },
+    "/v1/ads/events": {
+      post: {
+        summary: "Report an impression or click with the auction's token (public, per-IP rate-limited)",
+        requestBody: { required: true, content: { "application/json": { schema: ref("AdEventRequest") } } },
+        responses: {
+          "202": json("AdEventAccepted", "Queued; charged at most once per (auctionId, type)"),
+          "400": problem("invalid_token or validation_failed"),
+          "410": problem("token_expired"),
+          "429": problem("rate_limited"),
+        },
+      },
+    },
+    "/v1/campaigns": {
+      get: {
+        summary: "An advertiser's campaigns, newest first (at most 100)",
+        parameters: [{ name: "advertiser", in: "query", required: true, schema: { type: "string" } }],
+        responses: { "200": json("CampaignList", "Campaigns"), "400": problem("validation_failed") },
+      },
+    },
+    "/v1/campaigns/{id}": {
+      get: {
+        summary: "A campaign: status, budget, spent, reserved, remaining, impressions, clicks, ctr",
+        parameters: [{ name: "id", in: "path", required: true, schema: { type: "string", pattern: "^[0-9a-f]{64}$" } }],
+        responses: { "200": json("Campaign", "Campaign"), "400": problem("validation_failed"), "404": problem("not_found") },
       },
     },
   };

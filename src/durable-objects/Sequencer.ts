@@ -32,6 +32,7 @@ import type { AnySignedEvent } from "../schemas/events";
 import { accountShardFor, allAccountShards, contentShardFor, shardFor, SYSTEM_ISSUER } from "../workers/shards";
 import { contentKey, contentOpFor, type ContentOp, type IndexUpdate } from "../content/ops";
 import { QueueBatcher } from "../queues/batcher";
+import { deliverCampaignEffects } from "../ads/deliver";
 import { migrate, one } from "./sqlite";
 import { deliverEngagement } from "../poe/deliver";
 
@@ -321,7 +322,8 @@ export class Sequencer extends DurableObject<Env> {
     }
     const updates = (await Promise.all([...opsByShard].map(([shard, ops]) => this.env.CONTENT_SHARD.getByName(shard).applyOps(ops)))).flat();
     await Promise.all(updates.map((u) => this.indexUpdates.send(u))); // coalesced, ≤100 msgs / ≤240 KB per batch
-    await deliverEngagement(this.env, h, (await this.block(h))!, rows); // PoE (DESIGN §8): engagements, closes, payouts
+    // PoE (DESIGN §8: engagements, closes, payouts) and ads (DESIGN §7: campaign state), each idempotent by event id.
+    await Promise.all([deliverEngagement(this.env, h, (await this.block(h))!, rows), deliverCampaignEffects(this.env, h, rows)]);
 
     const byShard = new Map<string, { id: string; status: "applied" | "failed"; reason?: string; sequence: number; block: number }[]>();
     for (const r of rows) {

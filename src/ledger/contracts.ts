@@ -3,6 +3,7 @@
 // call at a time in sequence order, so every instance is processed sequentially.
 import { z } from "zod";
 import { Amount, Did, IsoTime } from "../schemas/primitives";
+import type { CampaignLedgerState } from "./campaigns";
 
 export const EscrowCreateArgs = z.strictObject({ beneficiary: Did, amount: Amount, expiresAt: IsoTime.optional() });
 export const EscrowCloseArgs = z.strictObject({});
@@ -19,7 +20,7 @@ export interface EscrowState {
   closedHeight?: number;
 }
 
-export type ContractState = EscrowState;
+export type ContractState = EscrowState | CampaignLedgerState;
 
 interface MethodSpec {
   args: z.ZodType;

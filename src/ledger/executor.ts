@@ -4,6 +4,7 @@
 import type { AnySignedEvent } from "../schemas/events";
 import { checkContractCall, EscrowCreateArgs, type ContractState, type EscrowState } from "./contracts";
 import { applyPoeClose, applyPoePayout, poeAccountsTouched } from "./poe";
+import { applyCampaignEvent, campaignAccountsTouched, campaignInstancesTouched, isCampaignState, type CampaignLedgerState } from "./campaigns";
 
 export interface AccountState {
   balance: bigint;
@@ -62,6 +63,7 @@ export function instancesTouched(events: readonly SequencedEvent[], expiring: re
   const out = new Set(expiring);
   for (const { event } of events) {
     if (event.kind === "contract.call" && event.body.instance) out.add(event.body.instance);
+    for (const c of campaignInstancesTouched(event)) out.add(c);
   }
   return [...out].sort();
 }
@@ -70,7 +72,8 @@ export function instancesTouched(events: readonly SequencedEvent[], expiring: re
 export function accountsTouched(events: readonly SequencedEvent[], contracts: ReadonlyMap<string, ContractState>): string[] {
   const out = new Set<string>();
   for (const { event } of events) {
-    out.add(event.author);
+    // Content and interactions have no ledger effect: their authors need no read.
+    if (!event.kind.startsWith("content.") && !event.kind.startsWith("interaction.")) out.add(event.author);
     switch (event.kind) {
       case "ledger.transfer":
         out.add(event.body.to);
@@ -90,9 +93,16 @@ export function accountsTouched(events: readonly SequencedEvent[], contracts: Re
         if (args.success) out.add(args.data.beneficiary);
         break;
       }
+      case "campaign.update":
+      case "sys.ads.settle": {
+        const s = contracts.get(event.body.campaign);
+        for (const did of campaignAccountsTouched(event, isCampaignState(s) ? s : undefined)) out.add(did);
+        break;
+      }
     }
   }
   for (const s of contracts.values()) {
+    if (isCampaignState(s)) continue;
     out.add(s.depositor);
     out.add(s.beneficiary);
   }
@@ -123,10 +133,23 @@ export function executeBlock(input: BlockInput): BlockOutput {
     deadlinesCleared.add(id);
   };
 
+  const campaignCtx = {
+    height: input.height,
+    systemDid: input.systemDid,
+    account,
+    put,
+    campaign: (cid: string): CampaignLedgerState | undefined => {
+      const s = contract(cid);
+      return isCampaignState(s) ? s : undefined;
+    },
+    setCampaign: (cid: string, s: CampaignLedgerState) => contracts.set(cid, s),
+    supply,
+  };
+
   // Deadlines first: an escrow expired by this block's time is refunded before its events run.
   for (const id of input.expiring) {
     const s = contract(id);
-    if (s && s.status === "open" && s.expiresAt !== undefined && Date.parse(s.expiresAt) <= input.createdAtMs) {
+    if (s && s.contract === "escrow" && s.status === "open" && s.expiresAt !== undefined && Date.parse(s.expiresAt) <= input.createdAtMs) {
       closeEscrow(id, s, "expired", s.depositor);
     } else {
       deadlinesCleared.add(id);
@@ -221,7 +244,7 @@ export function executeBlock(input: BlockInput): BlockOutput {
         }
         const instance = event.body.instance!;
         const s = contract(instance);
-        if (!s) {
+        if (!s || s.contract !== "escrow") {
           fail("not_found");
           break;
         }
@@ -248,8 +271,16 @@ export function executeBlock(input: BlockInput): BlockOutput {
         ok();
         break;
       }
+      case "campaign.create":
+      case "campaign.update":
+      case "sys.ads.settle": {
+        const reason = applyCampaignEvent(campaignCtx, id, event);
+        if (reason) fail(reason);
+        else ok();
+        break;
+      }
       default:
-        // Content, interactions and campaigns carry no ledger effect yet: ordered and applied.
+        // Content and interactions carry no ledger effect: ordered and applied.
         ok();
     }
   }

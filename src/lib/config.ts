@@ -42,6 +42,10 @@ export const ConfigSchema = z.object({
   POE_SHARDS: int(8, 1),
   POE_BATCH_SIZE: int(200, 1).pipe(z.number().max(500)),
   POE_BULK_LOAD: z.coerce.string().default("0"),
+  // Ads (issue 7), beyond DESIGN §11: how long a shard may issue tokens from one budget slice,
+  // and the settlement grace after a token's expiresAt before its reservation is released.
+  AD_LEASE_MS: int(30_000, 1),
+  AD_SETTLE_GRACE_MS: int(30_000, 0),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

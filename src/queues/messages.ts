@@ -77,3 +77,20 @@ export const PoeBatchMessage = named(
   "poe-batches (and its dead-letter queue): one payout batch to issue as a sys.poe.payout event; idempotent per (epoch, batch)",
 );
 export type PoeBatchMessage = z.infer<typeof PoeBatchMessage>;
+export const AdInteractionMessage = named(
+  z.object({
+    auctionId: z.string().regex(/^[0-9a-f]{32}$/),
+    type: z.enum(["impression", "click"]),
+    campaign: Hex64,
+    lease: z.string(),
+    price: z.string().regex(/^[1-9][0-9]{0,29}$/),
+    model: z.enum(["cpm", "cpc"]),
+    publisher: z.string(),
+    /** the token's expiresAt (ms); accepted before it */
+    expiresAt: z.number().int(),
+    acceptedAt: z.number().int(),
+  }),
+  "AdInteractionMessage",
+  "ad-interactions (and its dead-letter queue): a verified impression or click; idempotent by (auctionId, type)",
+);
+export type AdInteractionMessage = z.infer<typeof AdInteractionMessage>;

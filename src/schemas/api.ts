@@ -1,7 +1,7 @@
 // Response bodies and the other request bodies of the public API.
 import { z } from "zod";
 import { named } from "./registry";
-import { ChunkCid, Did, Hex64, IsoTime } from "./primitives";
+import { ChunkCid, Did, Hex64, HttpUrl, IsoTime, Lang, Tag } from "./primitives";
 import { Event } from "./events";
 
 export const EventStatus = z.enum(["pending", "attested", "applied", "failed", "rejected"]);
@@ -366,3 +366,79 @@ export const AdminPoeBulk = named(
   "AdminPoeBulk",
   "Benchmark bulk load into the current epoch's map shards (only with POE_BULK_LOAD=1 or ECHONET_FAULTS=1)",
 );
+// ---- Ads (DESIGN §7) ----
+
+const UnitsOrZero = z.string().regex(/^(0|[1-9][0-9]{0,29})$/, "expected a non-negative integer number of base units as a decimal string");
+
+export const AuctionRequest = named(
+  z.strictObject({
+    placement: z.string().min(1).max(128),
+    publisher: Did,
+    context: z
+      .strictObject({
+        keywords: z.array(z.string().min(1).max(64)).max(32).optional(),
+        tags: z.array(Tag).max(32).optional(),
+        lang: Lang.optional(),
+      })
+      .optional(),
+    viewer: z.string().min(1).max(200).optional(),
+    floor: UnitsOrZero.optional().describe("minimum clearing eCPM (units per 1,000 impressions)"),
+  }),
+  "AuctionRequest",
+  "An ad auction for one placement; request auth by the publisher DID",
+);
+
+const Creative = z.object({ title: z.string(), text: z.string(), url: HttpUrl });
+
+export const AuctionResponse = named(
+  z.object({
+    auctionId: z.string().regex(/^[0-9a-f]{32}$/),
+    campaignId: Hex64,
+    creative: Creative,
+    model: z.enum(["cpm", "cpc"]),
+    price: z.string().describe("charge per impression (cpm) or per click (cpc), in units"),
+    token: z.string().describe("signed by the deployment; report interactions with it before expiresAt"),
+    expiresAt: IsoTime,
+  }),
+  "AuctionResponse",
+);
+
+export const AdEventRequest = named(
+  z.strictObject({ token: z.string().min(1).max(4096), type: z.enum(["impression", "click"]) }),
+  "AdEventRequest",
+  "An ad impression or click, carrying the auction's token",
+);
+export const AdEventAccepted = named(
+  z.object({ auctionId: z.string(), type: z.enum(["impression", "click"]), status: z.literal("accepted") }),
+  "AdEventAccepted",
+);
+
+export const CampaignIdParam = z.strictObject({ id: Hex64 });
+export const CampaignListQuery = z.strictObject({ advertiser: Did });
+
+export const CampaignView = named(
+  z.object({
+    id: Hex64,
+    advertiser: Did,
+    name: z.string(),
+    status: z.enum(["active", "paused", "exhausted", "ended"]),
+    bid: z.object({ model: z.enum(["cpm", "cpc"]), amount: Units }),
+    budget: Units,
+    dailyBudget: Units.nullable(),
+    spent: Units,
+    reserved: Units.describe("held by live budget slices and not yet charged"),
+    remaining: Units.describe("budget − spent − reserved"),
+    impressions: z.number().int(),
+    clicks: z.number().int(),
+    ctr: z.number(),
+    targeting: z.object({ keywords: z.array(z.string()).optional(), tags: z.array(z.string()).optional(), langs: z.array(z.string()).optional() }),
+    creative: Creative,
+    frequencyCap: z.number().int().nullable(),
+    endsAt: IsoTime.nullable(),
+    createdHeight: z.number().int(),
+    closed: z.boolean().describe("ended and its unspent escrow returned to the advertiser"),
+  }),
+  "Campaign",
+  "spent + reserved ≤ budget at every instant",
+);
+export const CampaignList = named(z.object({ campaigns: z.array(CampaignView) }), "CampaignList");

@@ -149,7 +149,24 @@ export const SysPoePayoutBody = named(
   "SysPoePayoutBody",
 );
 
-export const SYSTEM_KINDS = ["sys.mint", "sys.reputation", "sys.poe.close", "sys.poe.payout"] as const;
+// Ad settlement (DESIGN §7): charges converted by a Campaign DO, paid out of its escrow —
+// `publisherShare` to the publisher, the rest into the PoE reward pool. The split is fixed in
+// the event (AD_PUBLISHER_SHARE_BPS at issue time) so application needs no configuration.
+// `close` (after every charge batch applied and every reservation released) refunds the
+// campaign's unspent escrow to the advertiser.
+export const SysAdsSettleBody = named(
+  z
+    .strictObject({
+      key: SysKey,
+      campaign: Hex64,
+      charges: z.array(z.strictObject({ publisher: Did, amount: Amount, publisherShare: z.string().regex(/^(0|[1-9][0-9]{0,29})$/) })).max(200),
+      close: z.boolean().optional(),
+    })
+    .refine((b) => b.charges.length > 0 || b.close === true, "charges or close is required"),
+  "SysAdsSettleBody",
+);
+
+export const SYSTEM_KINDS = ["sys.mint", "sys.reputation", "sys.poe.close", "sys.poe.payout", "sys.ads.settle"] as const;
 export type SystemKind = (typeof SYSTEM_KINDS)[number];
 
 export const SystemEvent = named(
@@ -158,6 +175,7 @@ export const SystemEvent = named(
     envelope("sys.reputation", SysReputationBody),
     envelope("sys.poe.close", SysPoeCloseBody),
     envelope("sys.poe.payout", SysPoePayoutBody),
+    envelope("sys.ads.settle", SysAdsSettleBody),
   ]),
   "SystemEvent",
   "An event created by the deployment itself (author = its system did:key), ordered like every other event.",

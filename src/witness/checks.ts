@@ -98,3 +98,11 @@ registerCheck("content.delete", async ({ event, env }) => {
   if (t.author !== event.author) return "not_author";
   return t.status === "live" ? null : "target_deleted";
 });
+
+// Ads (issue 7): a campaign.update names an existing campaign of the same advertiser.
+registerCheck("campaign.update", async ({ event, env }) => {
+  if (event.kind !== "campaign.update") return null;
+  const info = await env.CAMPAIGN.getByName(event.body.campaign).info();
+  if (!info) return "campaign_not_found";
+  return info.advertiser === event.author ? null : "not_advertiser";
+});

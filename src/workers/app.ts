@@ -11,6 +11,7 @@ import { ledger } from "./routes/ledger";
 import { content } from "./routes/content";
 import { storage } from "./routes/storage";
 import { poe } from "./routes/poe";
+import { ads } from "./routes/ads";
 
 export const app = new Hono<{ Bindings: Env }>();
 
@@ -36,6 +37,7 @@ app.route("/v1", ledger);
 app.route("/v1", content);
 app.route("/v1", storage);
 app.route("/v1", poe);
+app.route("/v1", ads);
 app.route("/", pages);
 
 app.notFound((c) => problemResponse(new ApiError(404, "not_found", `no route ${c.req.method} ${c.req.path}`)));

@@ -4,6 +4,7 @@ import { app } from "./app";
 import { consumeWitnessInbox, consumeWitnessInboxDlq } from "../queues/witness-inbox";
 import { consumeIndexUpdates } from "../queues/index-updates";
 import { consumePoeBatches, consumePoeEngagement } from "../queues/poe";
+import { consumeAdInteractions } from "../queues/ad-interactions";
 
 export { EventShard } from "../durable-objects/EventShard";
 export { WitnessNode } from "../durable-objects/WitnessNode";
@@ -22,6 +23,9 @@ export { StorageAuditor } from "../durable-objects/StorageAuditor";
 // Proof of Engagement (DESIGN §8).
 export { PoeShard } from "../durable-objects/PoeShard";
 export { PoeCoordinator } from "../durable-objects/PoeCoordinator";
+// Ads (DESIGN §7).
+export { Campaign } from "../durable-objects/Campaign";
+export { AdMarket } from "../durable-objects/AdMarket";
 
 export default {
   fetch: app.fetch,
@@ -40,6 +44,10 @@ export default {
       case "poe-batches":
       case "poe-batches-dlq":
         return consumePoeBatches(batch, env);
+      case "ad-interactions":
+        return consumeAdInteractions(batch, env, false);
+      case "ad-interactions-dlq":
+        return consumeAdInteractions(batch, env, true);
       default:
         console.error(`no consumer for queue ${batch.queue}; retrying`);
         batch.retryAll();
