@@ -7,6 +7,7 @@ import type { Env } from "../env";
 import type { IndexUpdate } from "../content/ops";
 import { migrate, one } from "./sqlite";
 import { fts5Idf } from "../search/query";
+import { abortSelf } from "./fault-reset";
 
 const MIGRATIONS = [
   `CREATE VIRTUAL TABLE fts USING fts5(title, text, tags, tokenize = 'porter unicode61 remove_diacritics 2');
@@ -150,5 +151,10 @@ export class IndexShard extends DurableObject<Env> {
       docs: one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM docs"))!.n,
       tombstones: one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM tombstones"))!.n,
     };
+  }
+
+  /** Fault injection only (ECHONET_FAULTS=1, POST /v1/admin/faults): drop this instance as a crash would. */
+  async faultReset(): Promise<void> {
+    abortSelf(this.ctx, this.env);
   }
 }

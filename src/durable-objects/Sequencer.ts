@@ -33,6 +33,7 @@ import { accountShardFor, allAccountShards, contentShardFor, shardFor, SYSTEM_IS
 import { contentKey, contentOpFor, type ContentOp, type IndexUpdate } from "../content/ops";
 import { QueueBatcher } from "../queues/batcher";
 import { migrate, one } from "./sqlite";
+import { abortSelf } from "./fault-reset";
 
 const MIGRATIONS = [
   `CREATE TABLE entries (
@@ -369,5 +370,10 @@ export class Sequencer extends DurableObject<Env> {
 
   private setCounter(name: string, value: number): void {
     this.sql.exec("INSERT OR REPLACE INTO counters (name, value) VALUES (?, ?)", name, value);
+  }
+
+  /** Fault injection only (ECHONET_FAULTS=1, POST /v1/admin/faults): drop this instance as a crash would. */
+  async faultReset(): Promise<void> {
+    abortSelf(this.ctx, this.env);
   }
 }

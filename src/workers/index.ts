@@ -3,6 +3,7 @@ import type { Env } from "../env";
 import { app } from "./app";
 import { consumeWitnessInbox, consumeWitnessInboxDlq } from "../queues/witness-inbox";
 import { consumeIndexUpdates } from "../queues/index-updates";
+import { withQueueFaults } from "../queues/faults";
 
 export { EventShard } from "../durable-objects/EventShard";
 export { WitnessNode } from "../durable-objects/WitnessNode";
@@ -24,10 +25,11 @@ export default {
   async queue(batch, env, _ctx) {
     switch (batch.queue) {
       case "witness-inbox":
-        return consumeWitnessInbox(batch, env);
+        return withQueueFaults(batch, env, consumeWitnessInbox);
       case "witness-inbox-dlq":
         return consumeWitnessInboxDlq(batch, env);
       case "index-updates":
+        return withQueueFaults(batch, env, consumeIndexUpdates);
       case "index-updates-dlq":
         return consumeIndexUpdates(batch, env);
       default:
