@@ -162,7 +162,7 @@ describe("every route under fuzzing", () => {
           queryArb(route.query ?? []),
           headerArb(() => samples, route.auth === "admin"),
           withBody ? bodyArb(route, () => samples) : fc.constant(undefined),
-          fc.nat(3),
+          fc.nat(7),
           async (values, query, headers, generated, sign) => {
             // A body that the admin token would make take effect is made invalid instead (an
             // unknown key: strict schemas refuse it), so fuzzing never changes global state.

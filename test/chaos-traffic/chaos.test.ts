@@ -116,7 +116,7 @@ describe("mixed traffic under faults", () => {
     const rand = prng(SEED);
     const actors = await Promise.all(Array.from({ length: 8 }, () => newActor()));
     const tag = `c${SEED.toString(36)}r${Math.floor(Math.random() * 1e6).toString(36)}`;
-    const c: ChaosContext = { call, actors, rand, tag, posts: [], escrows: [], chunks: [], seq: 0, admin: ADMIN, damaged: new Set(), records: [], mints: [] };
+    const c: ChaosContext = { call, actors, rand, tag, posts: [], escrows: [], chunks: [], seq: 0, admin: ADMIN, damaged: new Set(), records: [], mints: [], startedAt: started };
 
     // Funding first (mints are admin calls with idempotency keys), then faults on.
     for (const [i, a] of actors.entries()) {
@@ -185,7 +185,13 @@ describe("mixed traffic under faults", () => {
     const opRows = kinds.map((k) => {
       const rs = c.records.filter((r) => r.kind === k);
       const st = (s: string) => rs.filter((r) => r.id && statuses.get(r.id)?.status === s).length;
-      return { operation: k, sent: rs.length, accepted: rs.filter((r) => r.accepted).length, retried: rs.filter((r) => r.attempts > 1).length, applied: st("applied"), failed: st("failed"), rejected: st("rejected") };
+      const reasons = new Map<string, number>();
+      for (const r of rs) {
+        const f = r.id ? statuses.get(r.id) : undefined;
+        if (f && f.status !== "applied") reasons.set(f.reason ?? "?", (reasons.get(f.reason ?? "?") ?? 0) + 1);
+      }
+      const why = [...reasons].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(", ");
+      return { operation: k, sent: rs.length, accepted: rs.filter((r) => r.accepted).length, retried: rs.filter((r) => r.attempts > 1).length, applied: st("applied"), failed: st("failed"), rejected: st("rejected"), "failed/rejected reasons": why };
     });
     const faultRows = [...new Set(faults.map((f) => f.name))].map((name) => ({ fault: name, fired: faults.filter((f) => f.name === name && f.what !== null).length }));
     const checkRows = [

@@ -13,6 +13,7 @@ export interface ChaosContext extends TrafficState {
   damaged: Set<string>;
   records: OpRecord[];
   mints: Prepared[];
+  startedAt?: number;
 }
 
 export interface FaultAction {
@@ -266,6 +267,14 @@ export async function checkChunks(c: ChaosContext, replication: number): Promise
   let rounds = 0;
   let repaired = 0;
   let failed = 0;
+  // The background auditor (alarm) may have found and repaired damage during the run: its
+  // rounds since the start count too (read before the explicit rounds push them out of /audits).
+  const background = ((await c.call("GET", "/v1/storage/audits")).body?.rounds ?? []) as { startedAt: string; failed: number; repaired: number }[];
+  for (const r of background) {
+    if (Date.parse(r.startedAt) < (c.startedAt ?? 0)) continue;
+    failed += r.failed;
+    repaired += r.repaired;
+  }
   const healthy = async () => {
     const metas = await Promise.all(cids.map((cid) => c.call("GET", `/v1/chunks/${cid}/meta`)));
     return metas.filter((m) => m.status !== 200 || m.body.replicas.filter((r: { status: string }) => r.status === "ok").length < replication || m.body.replicas.length !== replication).map((m, i) => cids[i]!);
