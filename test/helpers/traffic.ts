@@ -65,11 +65,16 @@ const pick = <T>(s: TrafficState, xs: readonly T[]): T => xs[Math.floor(s.rand()
 const RETRYABLE = new Set([429, 500, 502, 503]);
 export const MAX_ATTEMPTS = 6;
 
-/** Calls until a non-retryable answer (a client retrying the same request: idempotent by id). */
-export async function withRetry(fn: () => Promise<Reply>): Promise<{ r: Reply; attempts: number }> {
+/**
+ * Calls until a non-retryable answer (a client retrying the same request: idempotent by id),
+ * waiting as Retry-After asks, capped at `capMs` (a patient client, but a bounded run).
+ */
+export async function withRetry(fn: () => Promise<Reply>, capMs = 250): Promise<{ r: Reply; attempts: number }> {
   let r = await fn();
   let attempts = 1;
   while (RETRYABLE.has(r.status) && attempts < MAX_ATTEMPTS) {
+    const asked = Number(r.headers.get("retry-after") ?? "0") * 1000;
+    await new Promise((res) => setTimeout(res, Math.min(capMs, Number.isFinite(asked) ? asked : 0)));
     r = await fn();
     attempts++;
   }
