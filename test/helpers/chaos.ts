@@ -299,7 +299,7 @@ export async function checkChunks(c: ChaosContext, replication: number): Promise
 }
 
 /** Search on the run tag returns exactly the live posts of this run (polled: indexing lags). */
-export async function checkSearch(call: Call, tag: string, postIds: string[], timeoutMs: number): Promise<{ live: number; deleted: number; missing: string[]; extra: string[] }> {
+export async function checkSearch(call: Call, tag: string, postIds: string[], timeoutMs: number, tokens: Map<string, string> = new Map()): Promise<{ live: number; deleted: number; found: number; missing: string[]; extra: string[] }> {
   const states = await Promise.all(postIds.map((id) => call("GET", `/v1/content/${id}`)));
   const live = new Set(postIds.filter((_, i) => states[i]!.status === 200 && states[i]!.body.status === "live"));
   const deleted = postIds.filter((_, i) => states[i]!.status === 200 && states[i]!.body.status === "deleted").length;
@@ -322,7 +322,15 @@ export async function checkSearch(call: Call, tag: string, postIds: string[], ti
     await new Promise((r) => setTimeout(r, 250));
     ids = await found();
   }
-  return { live: live.size, deleted, missing: [...live].filter((id) => !ids.has(id)), extra: [...ids].filter((id) => !live.has(id)) };
+  const missing = [...live].filter((id) => !ids.has(id));
+  // Diagnose a miss: is the post indexed at all (found by its own token), or lost by pagination?
+  const diagnosis: string[] = [];
+  for (const id of missing.slice(0, 10)) {
+    const token = tokens.get(id);
+    const own = token ? await call("GET", `/v1/search?q=${token}`) : null;
+    diagnosis.push(`${id.slice(0, 12)} token ${token}: ${own?.status} ${JSON.stringify(own?.body?.results?.map((x: { id: string }) => x.id.slice(0, 12)) ?? null)}`);
+  }
+  return { live: live.size, deleted, found: ids.size, missing: missing.map((id, i) => (i < diagnosis.length ? diagnosis[i]! : id)), extra: [...ids].filter((id) => !live.has(id)) };
 }
 
 /** A fixed-width table for the summary. */
