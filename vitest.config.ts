@@ -24,7 +24,7 @@ export default defineConfig({
       {
         extends: true,
         plugins: [base({})],
-        test: { name: "api", include: ["test/**/*.test.ts"], exclude: ["test/overload/**", "test/storage-limits/**", "test/chaos/**"] },
+        test: { name: "api", include: ["test/**/*.test.ts"], exclude: ["test/overload/**", "test/storage-limits/**", "test/chaos/**", "test/chaos-traffic/**"] },
       },
       {
         extends: true,
