@@ -13,6 +13,8 @@ const base = (bindings: Record<string, string>, miniflare: Record<string, unknow
   });
 
 
+const hostEnv = (k: string): string | undefined => (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env[k];
+
 export default defineConfig({
   test: {
     testTimeout: 60_000,
@@ -22,7 +24,7 @@ export default defineConfig({
       {
         extends: true,
         plugins: [base({})],
-        test: { name: "api", include: ["test/**/*.test.ts"], exclude: ["test/overload/**", "test/storage-limits/**", "test/chaos/**", "test/poe-epochs/**", "test/ads/**"] },
+        test: { name: "api", include: ["test/**/*.test.ts"], exclude: ["test/overload/**", "test/storage-limits/**", "test/chaos/**", "test/chaos-traffic/**", "test/poe-epochs/**", "test/ads/**"] },
       },
       {
         extends: true,
@@ -54,6 +56,15 @@ export default defineConfig({
         extends: true,
         plugins: [base({})],
         test: { name: "chaos", include: ["test/chaos/**/*.test.ts"] },
+      },
+      // Chaos traffic (issue 9): mixed traffic while faults fire (queue failures and
+      // duplicates, DO resets, dropped and corrupted replicas), then the invariants. Its own
+      // workerd, because the fault settings are global. CHAOS_MS sets the traffic duration
+      // (`npm run chaos` runs it longer).
+      {
+        extends: true,
+        plugins: [base({ CHAOS_MS: hostEnv("CHAOS_MS") ?? "8000", CHAOS_SEED: hostEnv("CHAOS_SEED") ?? "" })],
+        test: { name: "chaos-traffic", include: ["test/chaos-traffic/**/*.test.ts"], testTimeout: 900_000 },
       },
     ],
   },

@@ -5,6 +5,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { AccountWire } from "../ledger/executor";
 import { migrate, one } from "./sqlite";
+import { abortSelf } from "./fault-reset";
 
 const MIGRATIONS = [
   `CREATE TABLE versions (
@@ -76,5 +77,10 @@ export class AccountShard extends DurableObject<Env> {
       ),
     );
     return row ? { balance: row.balance, escrowed: row.escrowed, reputation: row.reputation } : ZERO;
+  }
+
+  /** Fault injection only (ECHONET_FAULTS=1, POST /v1/admin/faults): drop this instance as a crash would. */
+  async faultReset(): Promise<void> {
+    abortSelf(this.ctx, this.env);
   }
 }

@@ -19,6 +19,7 @@ import { compareCandidates, compareRational, ecpm, runAuction, type Candidate } 
 import { importTokenKey, signToken } from "../ads/token";
 import { AD_KEYRING, type LeaseGrant, type LeaseReply, type MarketEntry } from "../ads/types";
 import { migrate, one } from "./sqlite";
+import { abortSelf } from "./fault-reset";
 
 const MIGRATIONS = [
   `CREATE TABLE campaigns (id TEXT PRIMARY KEY, advertiser TEXT NOT NULL, created_seq INTEGER NOT NULL, entry TEXT NOT NULL);
@@ -92,6 +93,11 @@ export class AdMarket extends DurableObject<Env> {
   // ---- RPC ----
 
   /** Campaign changes from applied block effects (with a fresh slice when active). Idempotent. */
+  /** Fault injection only (ECHONET_FAULTS=1, POST /v1/admin/faults): drop this instance as a crash would. */
+  async faultReset(): Promise<void> {
+    abortSelf(this.ctx, this.env);
+  }
+
   async upsert(items: { entry: MarketEntry; lease?: LeaseGrant }[]): Promise<void> {
     for (const { entry, lease } of items) {
       this.sql.exec(

@@ -18,6 +18,7 @@ import { maxCharge, publisherShare, type BidModel } from "../ads/auction";
 import type { CampaignEffect, CampaignStatus, ChargeOutcome, InteractionItem, LeaseGrant, LeaseReply, MarketEntry } from "../ads/types";
 import { SYSTEM_ISSUER } from "../workers/shards";
 import { migrate, one } from "./sqlite";
+import { abortSelf } from "./fault-reset";
 
 const MIGRATIONS = [
   `CREATE TABLE campaign (
@@ -446,5 +447,10 @@ export class Campaign extends DurableObject<Env> {
     const at = Math.max(now, Math.min(...candidates));
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > at || current < now) await this.ctx.storage.setAlarm(at);
+  }
+
+  /** Fault injection only (ECHONET_FAULTS=1, POST /v1/admin/faults): drop this instance as a crash would. */
+  async faultReset(): Promise<void> {
+    abortSelf(this.ctx, this.env);
   }
 }

@@ -5,6 +5,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { migrate, one } from "./sqlite";
+import { abortSelf } from "./fault-reset";
 
 const MIGRATIONS = [
   `CREATE TABLE chunks (
@@ -124,5 +125,10 @@ export class ChunkIndex extends DurableObject<Env> {
       .toArray()
       .map((r) => ({ node: r.node, status: r.status }));
     return { cid: row.cid, size: row.size, merkleRoot: row.merkle_root, leafSize: row.leaf_size, owner: row.owner, storedAt: row.stored_at, replicas };
+  }
+
+  /** Fault injection only (ECHONET_FAULTS=1, POST /v1/admin/faults): drop this instance as a crash would. */
+  async faultReset(): Promise<void> {
+    abortSelf(this.ctx, this.env);
   }
 }

@@ -5,6 +5,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { ContentOp, IndexUpdate } from "../content/ops";
 import { migrate, one } from "./sqlite";
+import { abortSelf } from "./fault-reset";
 
 const MIGRATIONS = [
   `CREATE TABLE posts (
@@ -165,6 +166,11 @@ export class ContentShard extends DurableObject<Env> {
 
   private row(id: string): PostRow | undefined {
     return one(this.sql.exec<PostRow>("SELECT * FROM posts WHERE id = ?", id));
+  }
+
+  /** Fault injection only (ECHONET_FAULTS=1, POST /v1/admin/faults): drop this instance as a crash would. */
+  async faultReset(): Promise<void> {
+    abortSelf(this.ctx, this.env);
   }
 }
 

@@ -5,6 +5,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { ContractState } from "../ledger/contracts";
 import { migrate, one } from "./sqlite";
+import { abortSelf } from "./fault-reset";
 
 const MIGRATIONS = [
   `CREATE TABLE versions (height INTEGER PRIMARY KEY, state TEXT NOT NULL);`,
@@ -27,5 +28,10 @@ export class ContractInstance extends DurableObject<Env> {
   /** Idempotent: the state of block `height` is written once. */
   async applyBlock(height: number, state: ContractState): Promise<void> {
     this.sql.exec("INSERT OR IGNORE INTO versions (height, state) VALUES (?, ?)", height, JSON.stringify(state));
+  }
+
+  /** Fault injection only (ECHONET_FAULTS=1, POST /v1/admin/faults): drop this instance as a crash would. */
+  async faultReset(): Promise<void> {
+    abortSelf(this.ctx, this.env);
   }
 }

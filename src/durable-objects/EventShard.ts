@@ -10,6 +10,7 @@ import { PackingBatcher } from "../queues/batcher";
 import { WITNESS_INBOX_MESSAGE_BYTES, WITNESS_INBOX_MESSAGE_EVENTS, type WitnessInboxItem } from "../queues/messages";
 import type { EventRecord, EventStatus, Receipt } from "../schemas/api";
 import { SEQUENCER } from "../workers/shards";
+import { abortSelf } from "./fault-reset";
 
 const MIGRATIONS = [
   `CREATE TABLE events (
@@ -323,5 +324,10 @@ export class EventShard extends DurableObject<Env> {
     if (this.alarmAt !== null && this.alarmAt <= at) return;
     this.alarmAt = at;
     void this.ctx.storage.setAlarm(at);
+  }
+
+  /** Fault injection only (ECHONET_FAULTS=1, POST /v1/admin/faults): drop this instance as a crash would. */
+  async faultReset(): Promise<void> {
+    abortSelf(this.ctx, this.env);
   }
 }

@@ -7,6 +7,7 @@ import type { Env } from "../env";
 import type { IndexUpdate } from "../content/ops";
 import { migrate, one, type Migration } from "./sqlite";
 import { shardFactor } from "../search/query";
+import { abortSelf } from "./fault-reset";
 
 const PHRASE_CACHE_MAX = 10_000;
 
@@ -233,5 +234,10 @@ export class IndexShard extends DurableObject<Env> {
     }
     for (const k of Object.keys(out)) out[Number(k)] = out[Number(k)]!.replaceAll(OPEN, "[").replaceAll(CLOSE, "]");
     return out;
+  }
+
+  /** Fault injection only (ECHONET_FAULTS=1, POST /v1/admin/faults): drop this instance as a crash would. */
+  async faultReset(): Promise<void> {
+    abortSelf(this.ctx, this.env);
   }
 }

@@ -25,6 +25,7 @@ import { poeShardName } from "../poe/shards";
 import type { PoeBatchMessage } from "../queues/messages";
 import { migrate, one } from "./sqlite";
 import type { ShardReduce } from "./PoeShard";
+import { abortSelf } from "./fault-reset";
 
 const MIGRATIONS = [
   `CREATE TABLE epochs (
@@ -401,5 +402,10 @@ export class PoeCoordinator extends DurableObject<Env> {
       }),
     );
     return out;
+  }
+
+  /** Fault injection only (ECHONET_FAULTS=1, POST /v1/admin/faults): drop this instance as a crash would. */
+  async faultReset(): Promise<void> {
+    abortSelf(this.ctx, this.env);
   }
 }

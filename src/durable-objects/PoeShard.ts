@@ -9,6 +9,7 @@ import { getConfig } from "../lib/config";
 import { accountShardFor } from "../workers/shards";
 import { engagerBps, KIND_WEIGHT, type EngagementKind } from "../poe/model";
 import { migrate, one } from "./sqlite";
+import { abortSelf } from "./fault-reset";
 
 const MIGRATIONS = [
   `CREATE TABLE seen (id TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -114,5 +115,10 @@ export class PoeShard extends DurableObject<Env> {
       .filter((x) => x.weight > 0)
       .map((x): [string, number] => [x.engager, x.weight]);
     return { content, curators, count: this.counted };
+  }
+
+  /** Fault injection only (ECHONET_FAULTS=1, POST /v1/admin/faults): drop this instance as a crash would. */
+  async faultReset(): Promise<void> {
+    abortSelf(this.ctx, this.env);
   }
 }

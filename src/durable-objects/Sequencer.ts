@@ -35,6 +35,7 @@ import { QueueBatcher } from "../queues/batcher";
 import { deliverCampaignEffects } from "../ads/deliver";
 import { migrate, one } from "./sqlite";
 import { deliverEngagement } from "../poe/deliver";
+import { abortSelf } from "./fault-reset";
 
 const MIGRATIONS = [
   `CREATE TABLE entries (
@@ -373,5 +374,10 @@ export class Sequencer extends DurableObject<Env> {
 
   private setCounter(name: string, value: number): void {
     this.sql.exec("INSERT OR REPLACE INTO counters (name, value) VALUES (?, ?)", name, value);
+  }
+
+  /** Fault injection only (ECHONET_FAULTS=1, POST /v1/admin/faults): drop this instance as a crash would. */
+  async faultReset(): Promise<void> {
+    abortSelf(this.ctx, this.env);
   }
 }

@@ -5,6 +5,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { migrate, one } from "./sqlite";
+import { abortSelf } from "./fault-reset";
 
 const MIGRATIONS = [
   `CREATE TABLE charges (
@@ -78,5 +79,10 @@ export class StorageAccount extends DurableObject<Env> {
   private armLeaseAlarm(at: number): void {
     // Fire-and-forget: setAlarm is this DO's own storage; an earlier alarm covers later leases.
     void this.ctx.storage.getAlarm().then((cur) => (cur === null || cur > at ? this.ctx.storage.setAlarm(at) : undefined));
+  }
+
+  /** Fault injection only (ECHONET_FAULTS=1, POST /v1/admin/faults): drop this instance as a crash would. */
+  async faultReset(): Promise<void> {
+    abortSelf(this.ctx, this.env);
   }
 }

@@ -12,6 +12,7 @@ import { SEQUENCER } from "../workers/shards";
 import { auditChunk, repairChunk, type AuditResult, type RepairResult } from "../storage/store";
 import type { ChunkMeta } from "./ChunkIndex";
 import { migrate } from "./sqlite";
+import { abortSelf } from "./fault-reset";
 
 const MIGRATIONS = [
   `CREATE TABLE rounds (
@@ -145,5 +146,10 @@ export class StorageAuditor extends DurableObject<Env> {
       .one().id;
     this.sql.exec("DELETE FROM rounds WHERE id <= ?", id - KEEP_ROUNDS);
     return { id, ...round };
+  }
+
+  /** Fault injection only (ECHONET_FAULTS=1, POST /v1/admin/faults): drop this instance as a crash would. */
+  async faultReset(): Promise<void> {
+    abortSelf(this.ctx, this.env);
   }
 }

@@ -10,6 +10,7 @@ import { toBase64 } from "../lib/encoding";
 import { chunkLeaves, proveLeaf } from "../lib/merkle";
 import { replicaKey } from "../lib/placement";
 import { migrate, one } from "./sqlite";
+import { abortSelf } from "./fault-reset";
 
 const MIGRATIONS = [
   `CREATE TABLE replicas (cid TEXT PRIMARY KEY, size INTEGER NOT NULL, stored_at INTEGER NOT NULL);
@@ -131,5 +132,10 @@ export class StorageNode extends DurableObject<Env> {
     } finally {
       this.inFlight--;
     }
+  }
+
+  /** Fault injection only (ECHONET_FAULTS=1, POST /v1/admin/faults): drop this instance as a crash would. */
+  async faultReset(): Promise<void> {
+    abortSelf(this.ctx, this.env);
   }
 }

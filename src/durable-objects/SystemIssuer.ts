@@ -12,6 +12,7 @@ import type { SystemKind } from "../schemas/events";
 import { shardFor } from "../workers/shards";
 import { migrate, one } from "./sqlite";
 import { loadOrCreateIdentity } from "./identity";
+import { abortSelf } from "./fault-reset";
 
 const MIGRATIONS = [
   `CREATE TABLE identity (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), did TEXT NOT NULL, public_key BLOB NOT NULL, pkcs8 BLOB NOT NULL);
@@ -88,5 +89,10 @@ export class SystemIssuer extends DurableObject<Env> {
       console.warn("system event submission failed; retrying by alarm", String(err));
       await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
     }
+  }
+
+  /** Fault injection only (ECHONET_FAULTS=1, POST /v1/admin/faults): drop this instance as a crash would. */
+  async faultReset(): Promise<void> {
+    abortSelf(this.ctx, this.env);
   }
 }

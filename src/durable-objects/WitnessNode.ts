@@ -11,6 +11,7 @@ import { validateForAttestation } from "../witness/checks";
 import type { Attestation } from "../schemas/api";
 import { migrate, one } from "./sqlite";
 import { loadOrCreateIdentity } from "./identity";
+import { abortSelf } from "./fault-reset";
 
 const MIGRATIONS = [
   `CREATE TABLE identity (
@@ -107,5 +108,10 @@ export class WitnessNode extends DurableObject<Env> {
     const a: Attestation = { witness: this.did, verdict: row.verdict, sig: row.sig };
     if (row.reason !== null) a.reason = row.reason;
     return a;
+  }
+
+  /** Fault injection only (ECHONET_FAULTS=1, POST /v1/admin/faults): drop this instance as a crash would. */
+  async faultReset(): Promise<void> {
+    abortSelf(this.ctx, this.env);
   }
 }

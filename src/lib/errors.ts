@@ -11,6 +11,7 @@ export const ERROR_TITLES = {
   method_not_allowed: "Method not allowed",
   rate_limited: "Too many requests",
   overloaded: "Service overloaded",
+  unavailable: "Temporarily unavailable",
   unauthorized: "Unauthorized",
   faults_disabled: "Fault injection is disabled",
   insufficient_balance: "Insufficient balance",

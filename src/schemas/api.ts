@@ -91,12 +91,18 @@ export const FaultSettings = named(
     // Proof of Engagement (issue 8): share of poe-engagement / poe-batches messages delivered
     // a second time (re-sent to their queue after being processed).
     poeRedeliverRate: z.number().min(0).max(1).optional(),
+    // Reliability (issue 9): every primary queue (not the dead-letter queues), or only `queues`.
+    queueFailRate: z.number().min(0).max(1).optional(),
+    queueDuplicateRate: z.number().min(0).max(1).optional(),
+    queues: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,62}$/)).max(16).optional(),
+    // One-shot: reset one named Durable Object, or every instance of its class (no `name`).
+    resetDurableObject: z.strictObject({ class: z.string().regex(/^[A-Z][A-Za-z0-9]{0,63}$/), name: z.string().min(1).max(128).optional() }).optional(),
     // Storage (issue 5): one-shot actions on R2, not stored as settings.
     dropReplica: z.strictObject({ cid: ChunkCid, node: z.string().regex(/^node-[0-9]{1,4}$/) }).optional(),
     corruptReplica: z.strictObject({ cid: ChunkCid, node: z.string().regex(/^node-[0-9]{1,4}$/) }).optional(),
   }),
   "FaultSettings",
-  "Fault injection (only when ECHONET_FAULTS=1): share of witness-inbox deliveries to fail (retried), drop (acked unprocessed: a lost message) or duplicate; share of poe-engagement / poe-batches messages redelivered. dropReplica / corruptReplica act once on a replica's R2 object (delete it / flip one byte in every 4096-byte leaf) and are not kept as settings.",
+  "Fault injection (only when ECHONET_FAULTS=1): share of witness-inbox deliveries to fail (retried), drop (acked unprocessed: a lost message) or duplicate; queueFailRate / queueDuplicateRate fail (retry) or deliver twice a share of the messages of every primary queue (or only those named in `queues`; dead-letter queues never). resetDurableObject resets one named Durable Object (`class`, `name`) or every instance of a class with enumerable names, as a crash would. poeRedeliverRate re-sends a share of processed poe-engagement / poe-batches messages. dropReplica / corruptReplica act once on a replica's R2 object (delete it / flip one byte in every 4096-byte leaf). The one-shot actions are not kept as settings.",
 );
 export type FaultSettings = z.infer<typeof FaultSettings>;
 

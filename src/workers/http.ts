@@ -64,7 +64,27 @@ export const clientIp = (c: AppContext): string => c.req.header("cf-connecting-i
 
 export function onError(err: Error, c: AppContext): Response {
   if (err instanceof ApiError) return problemResponse(err);
+  // A Durable Object that was reset, evicted or overloaded mid-call is transient: the client
+  // retries (every write is idempotent), so it gets 503 with Retry-After, not a 500.
+  const transient = transientKind(err);
+  if (transient) {
+    console.warn("transient failure", c.req.method, c.req.path, String(err));
+    return problemResponse(
+      transient === "overloaded"
+        ? new ApiError(503, "overloaded", "a backend object is overloaded; retry later", { retryAfter: 1 })
+        : new ApiError(503, "unavailable", "a backend object was restarted mid-request; retry later", { retryAfter: 1 }),
+    );
+  }
   // Never a stack trace to the client; the log keeps it.
   console.error("unhandled error", c.req.method, c.req.path, err);
   return problemResponse(new ApiError(500, "internal_error", "the request could not be completed"));
+}
+
+/** Durable Object errors carry flags (`overloaded`, `retryable`, `durableObjectReset`). */
+function transientKind(err: unknown): "overloaded" | "unavailable" | null {
+  if (typeof err !== "object" || err === null) return null;
+  const e = err as { overloaded?: unknown; retryable?: unknown; durableObjectReset?: unknown };
+  if (e.overloaded === true) return "overloaded";
+  if (e.durableObjectReset === true || e.retryable === true) return "unavailable";
+  return null;
 }

@@ -5,6 +5,7 @@ import { consumeWitnessInbox, consumeWitnessInboxDlq } from "../queues/witness-i
 import { consumeIndexUpdates } from "../queues/index-updates";
 import { consumePoeBatches, consumePoeEngagement } from "../queues/poe";
 import { consumeAdInteractions } from "../queues/ad-interactions";
+import { withQueueFaults } from "../queues/faults";
 
 export { EventShard } from "../durable-objects/EventShard";
 export { WitnessNode } from "../durable-objects/WitnessNode";
@@ -32,20 +33,23 @@ export default {
   async queue(batch, env, _ctx) {
     switch (batch.queue) {
       case "witness-inbox":
-        return consumeWitnessInbox(batch, env);
+        return withQueueFaults(batch, env, consumeWitnessInbox);
       case "witness-inbox-dlq":
         return consumeWitnessInboxDlq(batch, env);
       case "index-updates":
+        return withQueueFaults(batch, env, consumeIndexUpdates);
       case "index-updates-dlq":
         return consumeIndexUpdates(batch, env);
       case "poe-engagement":
+        return withQueueFaults(batch, env, consumePoeEngagement);
       case "poe-engagement-dlq":
         return consumePoeEngagement(batch, env);
       case "poe-batches":
+        return withQueueFaults(batch, env, consumePoeBatches);
       case "poe-batches-dlq":
         return consumePoeBatches(batch, env);
       case "ad-interactions":
-        return consumeAdInteractions(batch, env, false);
+        return withQueueFaults(batch, env, (b, e) => consumeAdInteractions(b, e, false));
       case "ad-interactions-dlq":
         return consumeAdInteractions(batch, env, true);
       default:

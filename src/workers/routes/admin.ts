@@ -8,6 +8,7 @@ import { replicaKey } from "../../lib/placement";
 import { LEAF_SIZE } from "../../lib/merkle";
 import { AUDITOR } from "../../storage/store";
 import { SYSTEM_ISSUER } from "../shards";
+import { resetDurableObjects } from "../../durable-objects/fault-reset";
 import { parseJson, parseOr400, readBodyLimited } from "../http";
 
 export const admin = new Hono<{ Bindings: Env }>();
@@ -38,13 +39,26 @@ admin.post("/faults", faultsOn, requireAdmin, async (c) => {
   const parsed = parseOr400(FaultSettings, parseJson(await readBodyLimited(c.req.raw, 4096)), "fault settings");
   // Storage actions (issue 5) act once on R2 and are not kept; a body of only actions leaves
   // the settings as they are.
-  const { dropReplica, corruptReplica, ...settings } = parsed;
+  const { dropReplica, corruptReplica, resetDurableObject, ...settings } = parsed;
   if (dropReplica) await replicaFault(c.env, "drop", dropReplica);
   if (corruptReplica) await replicaFault(c.env, "corrupt", corruptReplica);
+  if (resetDurableObject) await resetFault(c.env, resetDurableObject.class, resetDurableObject.name);
   const faults = c.env.FAULTS.getByName("faults");
-  if ((dropReplica || corruptReplica) && Object.keys(settings).length === 0) return c.json(await faults.get());
+  if ((dropReplica || corruptReplica || resetDurableObject) && Object.keys(settings).length === 0) return c.json(await faults.get());
   return c.json(await faults.set(settings));
 });
+
+// ---- Durable Object resets (issue 9) ----
+
+async function resetFault(env: Env, className: string, name: string | undefined): Promise<void> {
+  const r = await resetDurableObjects(env, getConfig(env), className, name);
+  if (r.ok) return;
+  if (r.reason === "unknown_class") throw new ApiError(404, "not_found", `no resettable Durable Object class ${className}`);
+  if (r.reason === "unknown_name") throw new ApiError(404, "not_found", `no ${className} named ${name}`);
+  throw new ApiError(400, "validation_failed", `${className} instances are keyed by id: give a name`, {
+    errors: [{ path: "resetDurableObject.name", message: "required for this class" }],
+  });
+}
 
 // ---- Storage (issue 5) ----
 
