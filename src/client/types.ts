@@ -1,9 +1,8 @@
 // Types of the client SDK, inferred from the same zod schemas that validate the API
 // (src/schemas/), imported as types only: the SDK carries no zod at run time.
 //
-// DHT (§6), ads (§7) and Proof of Engagement (§8) have no schemas in src/schemas/ yet; their
-// types below follow DESIGN §6–§8 field by field. When those schemas land, replace each
-// interface by the z.infer of its schema.
+// The DHT (§6) types below follow DESIGN §6 field by field until its schemas land in
+// src/schemas/; then each interface becomes the z.infer of its schema, as ads and PoE are.
 import type { z } from "zod";
 import type * as api from "../schemas/api";
 import type * as ev from "../schemas/events";
@@ -89,57 +88,11 @@ export interface DhtRpc {
 }
 
 // ---- Ads (DESIGN §7) ----
-export interface Campaign {
-  id: string;
-  advertiser: string;
-  status: "active" | "paused" | "exhausted" | "ended";
-  bid: { model: "cpm" | "cpc"; amount: string };
-  budget: string;
-  dailyBudget?: string | null;
-  spent: string;
-  reserved: string;
-  remaining: string;
-  impressions: number;
-  clicks: number;
-  ctr: number;
-}
-export interface CampaignList {
-  campaigns: Campaign[];
-  nextCursor?: string;
-}
-export interface AuctionRequest {
-  placement: string;
-  publisher: string;
-  context?: { keywords?: string[]; tags?: string[]; lang?: string };
-  viewer?: string;
-  floor?: string;
-}
-export interface AuctionWin {
-  auctionId: string;
-  campaignId: string;
-  creative: { title: string; text: string; url: string };
-  model: "cpm" | "cpc";
-  price: string;
-  token: string;
-  expiresAt: string;
-}
+export type Campaign = z.infer<typeof api.CampaignView>;
+export type CampaignList = z.infer<typeof api.CampaignList>;
+export type AuctionRequest = z.input<typeof api.AuctionRequest>;
+export type AuctionWin = z.infer<typeof api.AuctionResponse>;
 
 // ---- Proof of Engagement (DESIGN §8) ----
-export interface Epoch {
-  epoch: number;
-  status: "open" | "closing" | "distributed";
-  startsAt: string;
-  endsAt: string;
-  pool: string;
-  emission: string;
-  adRevenue: string;
-  totalScore: number | string;
-  recipients: number;
-}
-export interface EpochRewards {
-  epoch: number;
-  did: string;
-  creator: string;
-  curator: string;
-  total: string;
-}
+export type Epoch = z.infer<typeof api.EpochView>;
+export type EpochRewards = z.infer<typeof api.EpochRewards>;
