@@ -22,7 +22,7 @@ export default defineConfig({
       {
         extends: true,
         plugins: [base({})],
-        test: { name: "api", include: ["test/**/*.test.ts"], exclude: ["test/overload/**", "test/storage-limits/**", "test/chaos/**"] },
+        test: { name: "api", include: ["test/**/*.test.ts"], exclude: ["test/overload/**", "test/storage-limits/**", "test/chaos/**", "test/dht/**", "test/dht-256/**"] },
       },
       {
         extends: true,
@@ -41,6 +41,24 @@ export default defineConfig({
         extends: true,
         plugins: [base({})],
         test: { name: "chaos", include: ["test/chaos/**/*.test.ts"] },
+      },
+      // Discovery DHT (issue 6): 64 hosted nodes, 4 s record TTL (expiry and republish are
+      // reachable), and an external Kademlia peer as a second worker that receives every
+      // outbound fetch (test/dht/peer-worker.js); 256 nodes in their own project.
+      {
+        extends: true,
+        plugins: [
+          base(
+            { DHT_NODES: "64", DHT_RECORD_TTL_MS: "4000", DHT_RPC_TIMEOUT_MS: "1000", DHT_PEER_RPS: "20", DHT_PEER_BURST: "40" },
+            { outboundService: "dht-peer", workers: [{ name: "dht-peer", modules: true, scriptPath: "./test/dht/peer-worker.js", compatibilityDate: "2026-04-01" }] },
+          ),
+        ],
+        test: { name: "dht", include: ["test/dht/**/*.test.ts"] },
+      },
+      {
+        extends: true,
+        plugins: [base({ DHT_NODES: "256" })],
+        test: { name: "dht-256", include: ["test/dht-256/**/*.test.ts"] },
       },
     ],
   },

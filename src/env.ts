@@ -14,6 +14,7 @@ import type { StorageNode } from "./durable-objects/StorageNode";
 import type { ChunkIndex } from "./durable-objects/ChunkIndex";
 import type { StorageAccount } from "./durable-objects/StorageAccount";
 import type { StorageAuditor } from "./durable-objects/StorageAuditor";
+import type { DhtNode } from "./durable-objects/DhtNode";
 
 export interface Env {
   EVENT_SHARD: DurableObjectNamespace<EventShard>;
@@ -31,6 +32,8 @@ export interface Env {
   CHUNK_INDEX: DurableObjectNamespace<ChunkIndex>;
   STORAGE_ACCOUNT: DurableObjectNamespace<StorageAccount>;
   STORAGE_AUDITOR: DurableObjectNamespace<StorageAuditor>;
+  // Discovery DHT (DESIGN §6).
+  DHT_NODE: DurableObjectNamespace<DhtNode>;
   WITNESS_INBOX: Queue<WitnessInboxMessage>;
   WITNESS_INBOX_DLQ: Queue<WitnessInboxMessage>;
   CHUNKS: R2Bucket;

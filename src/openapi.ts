@@ -3,6 +3,7 @@ import { z } from "zod";
 import { registry } from "./schemas/registry";
 import "./schemas/api";
 import "./schemas/events";
+import "./schemas/dht";
 import "./queues/messages";
 
 type Json = Record<string, unknown>;

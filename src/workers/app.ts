@@ -10,6 +10,7 @@ import { pages } from "./routes/pages";
 import { ledger } from "./routes/ledger";
 import { content } from "./routes/content";
 import { storage } from "./routes/storage";
+import { dht } from "./routes/dht";
 
 export const app = new Hono<{ Bindings: Env }>();
 
@@ -34,6 +35,7 @@ app.route("/v1", network);
 app.route("/v1", ledger);
 app.route("/v1", content);
 app.route("/v1", storage);
+app.route("/v1", dht);
 app.route("/", pages);
 
 app.notFound((c) => problemResponse(new ApiError(404, "not_found", `no route ${c.req.method} ${c.req.path}`)));

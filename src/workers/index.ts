@@ -18,6 +18,8 @@ export { StorageNode } from "../durable-objects/StorageNode";
 export { ChunkIndex } from "../durable-objects/ChunkIndex";
 export { StorageAccount } from "../durable-objects/StorageAccount";
 export { StorageAuditor } from "../durable-objects/StorageAuditor";
+// Discovery DHT (DESIGN §6).
+export { DhtNode } from "../durable-objects/DhtNode";
 
 export default {
   fetch: app.fetch,
