@@ -68,8 +68,9 @@ const RESPONSE_MAX_BYTES = 256 * 1024;
 const FRESH_MS = 10_000;
 const REPLICATE_KEYS_PER_TICK = 256;
 const PUBLISH_CONCURRENCY = 4;
-const JOIN_WAVE = 16;
+const JOIN_WAVE = 8;
 
+const stats = { queries: 0, lookups: 0 };
 export const dhtNodeName = (i: number) => `dht-${i}`;
 export const SEED = dhtNodeName(0);
 
@@ -139,7 +140,9 @@ export class DhtNode extends DurableObject<Env> {
     await this.setDirectory(entries);
     await Promise.all(names.slice(1).map((name) => this.stub(name).setDirectory(entries)));
     await this.join();
+    const t0 = Date.now();
     for (let i = 1; i < n; i += JOIN_WAVE) await Promise.all(names.slice(i, i + JOIN_WAVE).map((name) => this.stub(name).join()));
+    console.log(`dht: provisioned ${n} nodes in ${Date.now() - t0} ms (${stats.lookups} lookups, ${stats.queries} queries in this isolate)`);
     this.sql.exec("UPDATE node SET provisioned = ?", n);
     return this.directory();
   }
@@ -161,8 +164,10 @@ export class DhtNode extends DurableObject<Env> {
       const seedId = [...this.hosted].find(([, name]) => name === s.seed)?.[0];
       if (seedId) this.see({ id: seedId }, Date.now());
       await this.iterativeLookup(s.id);
+      // Refresh the buckets farther than the nearest neighbour that the self-lookup left empty.
       const nearest = one(this.sql.exec<{ b: number | null }>("SELECT MAX(bucket) AS b FROM contacts"))?.b ?? 0;
-      const buckets = Array.from({ length: nearest ?? 0 }, (_, b) => b);
+      const filled = new Set(this.sql.exec<{ bucket: number }>("SELECT DISTINCT bucket FROM contacts").toArray().map((r) => r.bucket));
+      const buckets = Array.from({ length: nearest ?? 0 }, (_, b) => b).filter((b) => !filled.has(b));
       for (let i = 0; i < buckets.length; i += ALPHA) {
         await Promise.all(buckets.slice(i, i + ALPHA).map((b) => this.refreshBucket(b)));
       }
@@ -299,6 +304,7 @@ export class DhtNode extends DurableObject<Env> {
 
   private async iterativeLookup(target: string, findKey?: string): Promise<{ nodes: Contact[]; hops: number; queried: number; records: Map<string, ProviderRecord> }> {
     const s = this.requireSelf();
+    stats.lookups++;
     const me = this.selfContact();
     interface Entry {
       c: Contact;
@@ -350,7 +356,10 @@ export class DhtNode extends DurableObject<Env> {
         this.see(e.c, now);
         for (const n of r.res.nodes ?? []) {
           const c = this.sanitize(n);
-          if (c) add(c);
+          if (!c) continue;
+          add(c);
+          // Hearsay about a hosted node (a member of this deployment) fills an empty slot.
+          if (!c.addr) this.hearsay(c);
         }
         if (findKey) collect(r.res.records?.filter((x) => x.key === findKey && Date.parse(x.expiresAt) > now));
       });
@@ -374,6 +383,7 @@ export class DhtNode extends DurableObject<Env> {
 
   /** One RPC to a contact: hosted by binding, external by HTTP POST to its addr; both time out. */
   private async query(c: Contact, req: DhtRpcRequest): Promise<QueryResult> {
+    stats.queries++;
     const s = this.requireSelf();
     const timeout = getConfig(this.env).DHT_RPC_TIMEOUT_MS;
     const name = this.hosted.get(c.id);
@@ -382,7 +392,8 @@ export class DhtNode extends DurableObject<Env> {
         const r = (await withTimeout<RpcOutcome>(this.stub(name).rpc(`node:${s.id}`, req, true) as Promise<RpcOutcome>, timeout));
         return r.ok ? { ok: true, res: r.res } : { ok: false, dead: false };
       } catch {
-        return { ok: false, dead: true };
+        // A hosted node is part of this deployment: a slow or failed call is load, not death.
+        return { ok: false, dead: false };
       }
     }
     if (!c.addr || !HttpUrl.safeParse(c.addr).success || hostedIdInAddr(c.addr)) return { ok: false, dead: true };
@@ -447,6 +458,18 @@ export class DhtNode extends DurableObject<Env> {
       this.pinging.add(bucket);
       this.ctx.waitUntil(this.pingOldest(bucket, oldest.id, oldest.addr).finally(() => this.pinging.delete(bucket)));
     }
+  }
+
+  /**
+   * A hosted contact named in a reply (not heard from directly): it only fills free room, with
+   * last_seen 0, so it is the first to be pinged when a direct newcomer finds the bucket full.
+   */
+  private hearsay(c: Contact): void {
+    const s = this.requireSelf();
+    if (c.id === s.id || one(this.sql.exec("SELECT 1 AS x FROM contacts WHERE id = ?", c.id))) return;
+    const bucket = bucketIndex(s.id, c.id);
+    const size = one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM contacts WHERE bucket = ?", bucket))!.n;
+    if (size < K) this.sql.exec("INSERT INTO contacts (id, addr, bucket, last_seen, fails) VALUES (?, NULL, ?, 0, 0)", c.id, bucket);
   }
 
   private async pingOldest(bucket: number, id: string, addr: string | null): Promise<void> {
