@@ -57,7 +57,9 @@ export default defineConfig({
       },
       {
         extends: true,
-        plugins: [base({ DHT_NODES: "256" })],
+        // A generous per-query timeout: inside the vitest pool one DO RPC costs ~10× what it
+        // costs under wrangler dev, and a timed-out hosted query would drop out of a lookup.
+        plugins: [base({ DHT_NODES: "256", DHT_RPC_TIMEOUT_MS: "15000" })],
         test: { name: "dht-256", include: ["test/dht-256/**/*.test.ts"] },
       },
     ],
