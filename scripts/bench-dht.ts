@@ -48,18 +48,27 @@ async function main() {
     if (nodes.length !== N) throw new Error(`expected ${N} nodes, got ${nodes.length}`);
     log(`provisioned in ${provisionMs} ms`);
 
-    // Lookups: sequential, random targets, rotating the node that runs them.
+    // Lookups: sequential, random targets, rotating the node that runs them; each result is
+    // checked against the true k closest (brute force over all node IDs).
     const lat: number[] = [];
     const hops: number[] = [];
     const queried: number[] = [];
+    let exact = 0;
+    const ids = nodes.map((n) => n.id);
+    const dist = (a: string, b: string) => BigInt(`0x${a}`) ^ BigInt(`0x${b}`);
     for (let i = 0; i < D.lookups; i++) {
       const via = nodes[(i * 37) % N]!.id;
+      const target = randomId();
       const t = performance.now();
-      const r = await fetch(`${srv.base}/v1/dht/lookup/${randomId()}?via=${via}`);
-      const body = (await r.json()) as { hops: number; queried: number };
+      const r = await fetch(`${srv.base}/v1/dht/lookup/${target}?via=${via}`);
+      const body = (await r.json()) as { hops: number; queried: number; nodes: { id: string }[] };
       lat.push(performance.now() - t);
+      if (lat.at(-1)! > 1000) log(`lookup ${i} via ${via} took ${Math.round(lat.at(-1)!)} ms`);
       hops.push(body.hops);
       queried.push(body.queried);
+      const want = [...ids].sort((a, b) => (dist(a, target) < dist(b, target) ? -1 : 1)).slice(0, 20);
+      if (JSON.stringify(body.nodes.map((n) => n.id)) === JSON.stringify(want)) exact++;
+      else log(`lookup ${i} via ${via}: not the true k closest`);
     }
     const lookup = {
       count: lat.length,
@@ -69,6 +78,8 @@ async function main() {
       maxHops: Math.max(...hops),
       hopBound: Math.ceil(Math.log2(N)) + 2,
       meanQueried: +(queried.reduce((a, b) => a + b, 0) / queried.length).toFixed(1),
+      exact,
+      withinHopBound: hops.filter((h) => h <= Math.ceil(Math.log2(N)) + 2).length,
     };
     log(`lookups: ${JSON.stringify(lookup)}`);
 
@@ -117,6 +128,8 @@ shares one thread, so these figures are a floor, not what Cloudflare's network w
 | lookup latency p50 / p99 (${r.lookup.count} sequential lookups of random targets) | ${r.lookup.p50Ms} ms / ${r.lookup.p99Ms} ms |
 | hops mean / max (bound ⌈log2 N⌉ + 2 = ${r.lookup.hopBound}) | ${r.lookup.meanHops} / ${r.lookup.maxHops} |
 | nodes queried per lookup (mean) | ${r.lookup.meanQueried} |
+| lookups returning the true k closest (brute force) | ${r.lookup.exact} / ${r.lookup.count} |
+| lookups within ⌈log2 N⌉ + 2 hops | ${r.lookup.withinHopBound} / ${r.lookup.count} |
 | FIND_NODE RPC on one hosted node | ${r.findNodeRpc.reqPerSec} req/s (p50 ${r.findNodeRpc.p50Ms} ms, p99 ${r.findNodeRpc.p99Ms} ms) |
 | reference worker (before / after) | ${r.findNodeRpc.referenceReqPerSec.join(" / ")} req/s |
 | FIND_NODE ratio to the reference | ${r.findNodeRpc.ratio} |
