@@ -5,6 +5,7 @@
 // varying nodes, (3) FIND_NODE RPC req/s on one hosted node with autocannon, bracketed by two
 // reference runs (ratio to their mean). Writes bench/results/dht.json and docs/BENCHMARKS-dht.md.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
@@ -42,9 +43,10 @@ async function main() {
     await waitReady(srv, "/v1/health");
     log(`provisioning ${N} DHT nodes…`);
     const t0 = Date.now();
-    const nodesRes = await fetch(`${srv.base}/v1/dht/nodes`, { signal: AbortSignal.timeout(900_000) });
+    // On its own connection (closed after): a keep-alive socket that sat under this long request
+    // stalled the next request on it for 35-57 s under wrangler dev's proxy.
+    const nodes = (JSON.parse(await getOnce(`${srv.base}/v1/dht/nodes`)) as { nodes: { id: string }[] }).nodes;
     const provisionMs = Date.now() - t0;
-    const nodes = ((await nodesRes.json()) as { nodes: { id: string }[] }).nodes;
     if (nodes.length !== N) throw new Error(`expected ${N} nodes, got ${nodes.length}`);
     log(`provisioned in ${provisionMs} ms`);
 
@@ -112,6 +114,18 @@ async function main() {
     await stopAll();
     if (!KEEP) rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+function getOnce(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false, headers: { connection: "close" }, timeout: 900_000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve(body));
+    });
+    req.on("error", reject);
+  });
 }
 
 function renderMarkdown(r: any): string {
