@@ -20,6 +20,7 @@ import type { PoeBatchMessage, PoeEngagementMessage } from "./queues/messages";
 import type { Campaign } from "./durable-objects/Campaign";
 import type { AdMarket } from "./durable-objects/AdMarket";
 import type { AdInteractionMessage } from "./queues/messages";
+import type { DhtNode } from "./durable-objects/DhtNode";
 
 export interface Env {
   EVENT_SHARD: DurableObjectNamespace<EventShard>;
@@ -46,6 +47,8 @@ export interface Env {
   CAMPAIGN: DurableObjectNamespace<Campaign>;
   AD_MARKET: DurableObjectNamespace<AdMarket>;
   AD_INTERACTIONS: Queue<AdInteractionMessage>;
+  // Discovery DHT (DESIGN §6).
+  DHT_NODE: DurableObjectNamespace<DhtNode>;
   WITNESS_INBOX: Queue<WitnessInboxMessage>;
   WITNESS_INBOX_DLQ: Queue<WitnessInboxMessage>;
   CHUNKS: R2Bucket;

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { registry } from "./schemas/registry";
 import "./schemas/api";
 import "./schemas/events";
+import "./schemas/dht";
 import "./queues/messages";
 
 type Json = Record<string, unknown>;
@@ -187,6 +188,8 @@ export function openApiDocument(): Json {
       ...poePaths(),
       // ---- Ads (DESIGN §7) ----
       ...adsPaths(),
+      // ---- Discovery DHT (DESIGN §6) ----
+      ...dhtPaths(),
       "/openapi.json": { get: { summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } } },
     },
   };
@@ -376,6 +379,55 @@ function adsPaths() {
         summary: "A campaign: status, budget, spent, reserved, remaining, impressions, clicks, ctr",
         parameters: [{ name: "id", in: "path", required: true, schema: { type: "string", pattern: "^[0-9a-f]{64}$" } }],
         responses: { "200": json("Campaign", "Campaign"), "400": problem("validation_failed"), "404": problem("not_found") },
+      },
+    },
+  };
+}
+
+// ---- Discovery DHT (DESIGN §6) ----
+
+const dhtIdParam = { name: "id", in: "path", required: true, schema: { type: "string", pattern: "^[0-9a-f]{64}$" }, description: "a hosted node's ID (sha256 of its DID)" };
+const viaQuery = { name: "via", in: "query", required: false, schema: { type: "string", pattern: "^[0-9a-f]{64}$" }, description: "the hosted node that runs the lookup" };
+
+function dhtPaths(): Record<string, Json> {
+  return {
+    "/v1/dht/nodes/{id}/rpc": {
+      post: {
+        summary: "Kademlia RPC to a hosted node (public; rate-limited per peer)",
+        description:
+          "Body `{op, from:{id, addr?}, target?, key?, record?}`: PING → `{id}`; FIND_NODE (target) → `{id, nodes}` (the k = 20 closest contacts the node knows); FIND_VALUE (key) → `{id, records, nodes}`; STORE (record) → `{id, stored:true}`. A caller with an `addr` (its own RPC URL, absolute http(s)) may enter the node's routing table and be called back there; hosted contacts come with their RPC URL on this origin. Records: `sig` = Ed25519 by `provider` (did:key) over RFC 8785 JCS of `{key, provider, addr?, expiresAt}`; `expiresAt` in the future and at most DHT_RECORD_TTL_MS (+ CLOCK_SKEW_MS) ahead; a later expiresAt from the same provider replaces the earlier record.",
+        parameters: [dhtIdParam],
+        requestBody: { required: true, content: { "application/json": { schema: ref("DhtRpcRequest") } } },
+        responses: {
+          "200": json("DhtRpcResponse", "The answer"),
+          "400": problem("validation_failed (malformed body or path, expired record)"),
+          "401": problem("invalid_signature: the record's sig does not verify under its provider"),
+          "404": problem("not_found: no hosted node with this ID"),
+          "429": problem("rate_limited: per-peer rate or in-flight limit; see Retry-After"),
+          "507": problem("insufficient_storage: the node's record store is full"),
+        },
+      },
+    },
+    "/v1/dht/lookup/{target}": {
+      get: {
+        summary: "Iterative lookup (α = 3) of the k closest nodes to a 256-bit target",
+        parameters: [{ name: "target", in: "path", required: true, schema: { type: "string", pattern: "^[0-9a-f]{64}$" } }, viaQuery],
+        responses: { "200": json("DhtLookup", "The k closest responsive nodes"), "400": problem("validation_failed"), "404": problem("not_found: unknown via") },
+      },
+    },
+    "/v1/dht/providers/{key}": {
+      get: {
+        summary: "Providers of a key (a chunk's CID): an iterative FIND_VALUE lookup of sha256(key), signatures verified",
+        parameters: [{ name: "key", in: "path", required: true, schema: { type: "string", minLength: 1, maxLength: 256 } }, viaQuery],
+        responses: { "200": json("DhtProviders", "Unexpired, verified provider records"), "400": problem("validation_failed"), "404": problem("not_found: unknown via") },
+      },
+    },
+    "/v1/dht/nodes": { get: { summary: "The hosted DHT nodes (provisioned on first use)", responses: { "200": json("DhtNodeList", "Nodes") } } },
+    "/v1/dht/nodes/{id}": {
+      get: {
+        summary: "One hosted node's routing table",
+        parameters: [dhtIdParam],
+        responses: { "200": json("DhtNode", "The node"), "400": problem("validation_failed"), "404": problem("not_found") },
       },
     },
   };

@@ -108,6 +108,15 @@ export class ChunkIndex extends DurableObject<Env> {
     return rows.map((cid) => this.meta(cid)!);
   }
 
+  /** DHT publishing (issue 6): the status of `node`'s replica of each CID (null: none). */
+  async replicaStatuses(cids: string[], node: string): Promise<Record<string, ReplicaStatus | null>> {
+    const out: Record<string, ReplicaStatus | null> = {};
+    for (const cid of cids) {
+      out[cid] = one(this.sql.exec<{ status: ReplicaStatus }>("SELECT status FROM replicas WHERE cid = ? AND node = ?", cid, node))?.status ?? null;
+    }
+    return out;
+  }
+
   async count(): Promise<number> {
     return one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM chunks"))!.n;
   }

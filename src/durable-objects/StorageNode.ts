@@ -11,11 +11,25 @@ import { chunkLeaves, proveLeaf } from "../lib/merkle";
 import { replicaKey } from "../lib/placement";
 import { migrate, one } from "./sqlite";
 import { abortSelf } from "./fault-reset";
+import { chunkIndexFor } from "../lib/placement";
+import { signProviderRecord } from "../lib/dht";
+import { publishProviders } from "../dht/hosted";
+import { loadOrCreateIdentity, type DoIdentity } from "./identity";
+
+/** DHT publishing: a short delay gathers a burst of PUTs into one batch; retries after a failure. */
+const PUBLISH_DELAY_MS = 200;
+const PUBLISH_RETRY_MS = 5000;
+const PUBLISH_BATCH = 256;
 
 const MIGRATIONS = [
   `CREATE TABLE replicas (cid TEXT PRIMARY KEY, size INTEGER NOT NULL, stored_at INTEGER NOT NULL);
    CREATE TABLE audit_score (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), passed INTEGER NOT NULL, failed INTEGER NOT NULL);
    INSERT INTO audit_score (singleton, passed, failed) VALUES (1, 0, 0);`,
+  // DHT (issue 6): the node's own identity (it signs its provider records), its name, and the
+  // replicas it advertises with when each is next (re)published.
+  `CREATE TABLE identity (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), did TEXT NOT NULL, public_key BLOB NOT NULL, pkcs8 BLOB NOT NULL);
+   CREATE TABLE self_name (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), name TEXT NOT NULL);
+   CREATE TABLE dht_provides (cid TEXT PRIMARY KEY, next_at INTEGER NOT NULL);`,
 ];
 
 export type NodePutResult = { ok: true; created: boolean } | { ok: false; code: "overloaded" | "full" };
@@ -32,6 +46,8 @@ export interface NodeStats {
   status: "active" | "full" | "degraded";
   auditPassRate: number;
   inFlight: number;
+  /** the node's did:key, once it has published provider records (issue 6) */
+  did?: string;
 }
 
 export class StorageNode extends DurableObject<Env> {
@@ -39,6 +55,7 @@ export class StorageNode extends DurableObject<Env> {
   private inFlight = 0;
   private reservedBytes = 0;
   private readonly writes = new Map<string, Promise<NodePutResult>>();
+  private identity: DoIdentity | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -61,6 +78,7 @@ export class StorageNode extends DurableObject<Env> {
       try {
         await this.env.CHUNKS.put(replicaKey(node, cid), bytes);
         this.sql.exec("INSERT OR IGNORE INTO replicas (cid, size, stored_at) VALUES (?, ?, ?)", cid, bytes.length, Date.now());
+        this.provide(node, cid);
         return { ok: true, created: true };
       } finally {
         this.inFlight--;
@@ -99,6 +117,7 @@ export class StorageNode extends DurableObject<Env> {
   async remove(node: string, cid: string): Promise<void> {
     await this.env.CHUNKS.delete(replicaKey(node, cid));
     this.sql.exec("DELETE FROM replicas WHERE cid = ?", cid);
+    this.sql.exec("DELETE FROM dht_provides WHERE cid = ?", cid);
   }
 
   async recordAudit(passed: boolean): Promise<void> {
@@ -112,7 +131,64 @@ export class StorageNode extends DurableObject<Env> {
     const total = score.passed + score.failed;
     const auditPassRate = total === 0 ? 1 : score.passed / total;
     const status = auditPassRate < 0.9 ? "degraded" : config.STORAGE_NODE_CAPACITY_BYTES - used < config.CHUNK_MAX_BYTES ? "full" : "active";
-    return { id: node, capacityBytes: config.STORAGE_NODE_CAPACITY_BYTES, usedBytes: used, chunks: n, status, auditPassRate, inFlight: this.inFlight };
+    const did = one(this.sql.exec<{ did: string }>("SELECT did FROM identity"))?.did;
+    return { id: node, capacityBytes: config.STORAGE_NODE_CAPACITY_BYTES, usedBytes: used, chunks: n, status, auditPassRate, inFlight: this.inFlight, ...(did ? { did } : {}) };
+  }
+
+  // ---- DHT provider records (issue 6): published off the PUT path, by this node's alarm ----
+
+  /** Queues a replica for publishing (synchronous) and makes sure the alarm will run. */
+  private provide(node: string, cid: string): void {
+    this.sql.exec("INSERT OR IGNORE INTO self_name (singleton, name) VALUES (1, ?)", node);
+    this.sql.exec("INSERT OR IGNORE INTO dht_provides (cid, next_at) VALUES (?, 0)", cid);
+    this.ctx.waitUntil(this.armDhtAlarm(Date.now() + PUBLISH_DELAY_MS));
+  }
+
+  private async armDhtAlarm(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  /**
+   * Publishes (or republishes, every DHT_RECORD_TTL_MS / 2) a signed provider record for each
+   * due replica that its ChunkIndex still calls healthy; a replica marked bad or gone is dropped
+   * from the list, so its record is no longer refreshed and expires.
+   */
+  override async alarm(): Promise<void> {
+    const name = one(this.sql.exec<{ name: string }>("SELECT name FROM self_name"))?.name;
+    if (!name) return;
+    const config = getConfig(this.env);
+    const now = Date.now();
+    const due = this.sql
+      .exec<{ cid: string }>("SELECT cid FROM dht_provides WHERE next_at <= ? ORDER BY next_at LIMIT ?", now, PUBLISH_BATCH)
+      .toArray()
+      .map((r) => r.cid);
+    if (due.length > 0) {
+      const byShard = new Map<string, string[]>();
+      for (const cid of due) {
+        const shard = chunkIndexFor(cid, config.CHUNK_INDEX_SHARDS);
+        byShard.set(shard, [...(byShard.get(shard) ?? []), cid]);
+      }
+      const statuses: Record<string, string | null> = {};
+      for (const [shard, cids] of byShard) Object.assign(statuses, await this.env.CHUNK_INDEX.getByName(shard).replicaStatuses(cids, name));
+      this.identity ??= await loadOrCreateIdentity(this.sql);
+      const healthy = due.filter((cid) => statuses[cid] === "ok");
+      const expiresAt = new Date(now + config.DHT_RECORD_TTL_MS).toISOString();
+      const records = await Promise.all(healthy.map((cid) => signProviderRecord({ key: cid, provider: this.identity!.did, expiresAt }, this.identity!.privateKey)));
+      let next = now + Math.max(1000, Math.floor(config.DHT_RECORD_TTL_MS / 2));
+      try {
+        await publishProviders(this.env, name, records);
+      } catch (err) {
+        console.error("dht publish failed; retrying", name, err);
+        next = now + PUBLISH_RETRY_MS;
+      }
+      for (const cid of due) {
+        if (statuses[cid] === "ok") this.sql.exec("UPDATE dht_provides SET next_at = ? WHERE cid = ?", next, cid);
+        else if (statuses[cid] === "bad" || statuses[cid] === null) this.sql.exec("DELETE FROM dht_provides WHERE cid = ?", cid);
+      }
+    }
+    const upcoming = one(this.sql.exec<{ at: number | null }>("SELECT MIN(next_at) AS at FROM dht_provides"))?.at;
+    if (upcoming !== null && upcoming !== undefined) await this.ctx.storage.setAlarm(Math.max(upcoming, Date.now() + 50));
   }
 
   private has(cid: string): boolean {

@@ -45,6 +45,7 @@ export const RESETTABLE: Record<string, ResetEntry> = {
   ChunkIndex: { binding: "CHUNK_INDEX", names: (c) => allChunkIndexShards(c.CHUNK_INDEX_SHARDS) },
   StorageAccount: { binding: "STORAGE_ACCOUNT" },
   StorageAuditor: { binding: "STORAGE_AUDITOR", names: () => [AUDITOR] },
+  DhtNode: { binding: "DHT_NODE", names: (c) => Array.from({ length: c.DHT_NODES }, (_, i) => `dht-${i}`) },
   PoeCoordinator: { binding: "POE_COORDINATOR", names: () => [POE_COORDINATOR] },
   PoeShard: { binding: "POE_SHARD" },
   Campaign: { binding: "CAMPAIGN" },

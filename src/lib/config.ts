@@ -46,6 +46,15 @@ export const ConfigSchema = z.object({
   // and the settlement grace after a token's expiresAt before its reservation is released.
   AD_LEASE_MS: int(30_000, 1),
   AD_SETTLE_GRACE_MS: int(30_000, 0),
+  // Discovery DHT (issue 6), beyond DESIGN §11: per-peer token bucket (RPCs per second and
+  // burst) and in-flight bound, per-query timeout, bucket refresh / record replication period,
+  // and the per-node record bound.
+  DHT_PEER_RPS: int(100, 1),
+  DHT_PEER_BURST: int(200, 1),
+  DHT_PEER_MAX_INFLIGHT: int(16, 1),
+  DHT_RPC_TIMEOUT_MS: int(2000, 10),
+  DHT_REFRESH_MS: int(3_600_000, 1000),
+  DHT_MAX_RECORDS: int(100_000, 1),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -261,6 +261,7 @@ export const StorageNodeList = named(
         chunks: z.number().int(),
         status: z.enum(["active", "full", "degraded"]),
         auditPassRate: z.number().min(0).max(1).describe("passed / all audits of this node (1 before its first audit)"),
+        did: Did.optional().describe("the node's did:key: it signs the DHT provider records of its replicas (absent before its first)"),
       }),
     ),
   }),

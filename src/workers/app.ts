@@ -12,6 +12,7 @@ import { content } from "./routes/content";
 import { storage } from "./routes/storage";
 import { poe } from "./routes/poe";
 import { ads } from "./routes/ads";
+import { dht } from "./routes/dht";
 
 export const app = new Hono<{ Bindings: Env }>();
 
@@ -38,6 +39,7 @@ app.route("/v1", content);
 app.route("/v1", storage);
 app.route("/v1", poe);
 app.route("/v1", ads);
+app.route("/v1", dht);
 app.route("/", pages);
 
 app.notFound((c) => problemResponse(new ApiError(404, "not_found", `no route ${c.req.method} ${c.req.path}`)));

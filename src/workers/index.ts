@@ -27,6 +27,8 @@ export { PoeCoordinator } from "../durable-objects/PoeCoordinator";
 // Ads (DESIGN §7).
 export { Campaign } from "../durable-objects/Campaign";
 export { AdMarket } from "../durable-objects/AdMarket";
+// Discovery DHT (DESIGN §6).
+export { DhtNode } from "../durable-objects/DhtNode";
 
 export default {
   fetch: app.fetch,
