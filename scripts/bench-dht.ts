@@ -51,7 +51,7 @@ async function main() {
     log(`provisioned in ${provisionMs} ms`);
 
     // The first lookup after provisioning is reported on its own: it has stalled for 35-200 s
-    // under wrangler dev at N = 256 (see docs/DECISIONS-dht.md 18), then lookups are fast.
+    // under wrangler dev at N = 256 (see docs/DECISIONS.md 127), then lookups are fast.
     const f0 = performance.now();
     await (await fetch(`${srv.base}/v1/dht/lookup/${randomId()}?via=${nodes[0]!.id}`, { signal: AbortSignal.timeout(600_000) })).json();
     const firstLookupMs = Math.round(performance.now() - f0);
@@ -147,7 +147,7 @@ shares one thread, so these figures are a floor, not what Cloudflare's network w
 | --- | --- |
 | hosted nodes (N) | ${r.nodes} |
 | provisioning (identities + joins through the seed) | ${(r.provisionMs / 1000).toFixed(1)} s |
-| first lookup after provisioning (see DECISIONS-dht 18) | ${(r.firstLookupMs / 1000).toFixed(1)} s |
+| first lookup after provisioning (see DECISIONS 127) | ${(r.firstLookupMs / 1000).toFixed(1)} s |
 | lookup latency p50 / p99 (${r.lookup.count} sequential lookups of random targets) | ${r.lookup.p50Ms} ms / ${r.lookup.p99Ms} ms |
 | hops mean / max (bound ⌈log2 N⌉ + 2 = ${r.lookup.hopBound}) | ${r.lookup.meanHops} / ${r.lookup.maxHops} |
 | nodes queried per lookup (mean) | ${r.lookup.meanQueried} |
