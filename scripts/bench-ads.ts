@@ -10,7 +10,7 @@
 //      one impression per token), and the time until every one is charged (Campaign DOs'
 //      impression counters) → interaction events charged per second
 // Writes bench/results/ads.json (quick: bench/results/quick-ads.json.tmp) and
-// docs/BENCHMARKS-ads.md (not in quick mode). BENCH_QUICK=1 for a short run.
+// bench/results/ads.md (not in quick mode). BENCH_QUICK=1 for a short run.
 import { createHash, sign as nodeSign } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -131,7 +131,7 @@ async function main() {
   // here): the auction phase then measures auctions, not the wake-up of thousands of Campaign
   // DOs whose slices lapsed while the rest of the campaigns were being created (which, with
   // 10,000 Campaign DOs in one local workerd, exhausts its SQLite memory — see
-  // docs/BENCHMARKS-ads.md).
+  // bench/results/ads.md).
   const srv = await startWrangler("echonet-ads", ROOT, configFile, path.join(tmp, "ads-state"), tmp, ["--var", `ADMIN_TOKEN:${ADMIN_TOKEN}`, "--var", `AD_LEASE_MS:${LEASE_MS}`]);
   try {
     await Promise.all([waitReady(ref, "/health"), waitReady(srv, "/v1/health")]);
@@ -264,7 +264,7 @@ async function main() {
     const out = path.join(ROOT, "bench/results", QUICK ? "quick-ads.json.tmp" : "ads.json");
     writeFileSync(out, JSON.stringify(result, null, 2) + "\n");
     log(`wrote ${path.relative(ROOT, out)}`);
-    if (!QUICK) writeFileSync(path.join(ROOT, "docs/BENCHMARKS-ads.md"), render(result));
+    if (!QUICK) writeFileSync(path.join(ROOT, "bench/results/ads.md"), render(result));
   } finally {
     await stopAll();
     if (!KEEP) rmSync(tmp, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 // DHT_NODES = N and raised per-peer DHT limits; measures (1) provisioning time, (2) lookup
 // latency p50/p99 and mean/max hops over sequential GET /v1/dht/lookup/<random target> from
 // varying nodes, (3) FIND_NODE RPC req/s on one hosted node with autocannon, bracketed by two
-// reference runs (ratio to their mean). Writes bench/results/dht.json and docs/BENCHMARKS-dht.md.
+// reference runs (ratio to their mean). Writes bench/results/dht.json and bench/results/dht.md.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -116,8 +116,8 @@ async function main() {
     writeFileSync(path.join(ROOT, out), JSON.stringify(result, null, 2) + "\n");
     const md = renderMarkdown(result);
     if (QUICK) writeFileSync(path.join(ROOT, "bench/results/dht-quick.md.tmp"), md);
-    else writeFileSync(path.join(ROOT, "docs/BENCHMARKS-dht.md"), md);
-    log(`wrote ${out}${QUICK ? " (quick: docs/BENCHMARKS-dht.md unchanged)" : " and docs/BENCHMARKS-dht.md"}`);
+    else writeFileSync(path.join(ROOT, "bench/results/dht.md"), md);
+    log(`wrote ${out}${QUICK ? " (quick: bench/results/dht.md unchanged)" : " and bench/results/dht.md"}`);
   } finally {
     await stopAll();
     if (!KEEP) rmSync(tmp, { recursive: true, force: true });

@@ -220,8 +220,8 @@ async function main() {
     };
     mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
     writeFileSync(path.join(ROOT, "bench/results/poe.json"), JSON.stringify(result, null, 2) + "\n");
-    writeFileSync(path.join(ROOT, "docs/BENCHMARKS-poe.md"), render(result));
-    log(`wrote bench/results/poe.json and docs/BENCHMARKS-poe.md`);
+    writeFileSync(path.join(ROOT, "bench/results/poe.md"), render(result));
+    log(`wrote bench/results/poe.json and bench/results/poe.md`);
   } finally {
     await stopAll();
     if (!KEEP) rmSync(tmp, { recursive: true, force: true });

@@ -1796,6 +1796,18 @@ function renderStorage(r: Results, num: number): { rows: string; detail: string;
   return { rows, detail, method };
 }
 
+/**
+ * The capability benchmarks that run as their own scripts (npm run bench:dht | bench:ads |
+ * bench:poe) write bench/results/<area>.md; the page carries them after the core figures.
+ */
+const AREA_SECTIONS = ["dht", "ads", "poe"];
+function renderAreaSections(): string {
+  return AREA_SECTIONS.map((a) => path.join(ROOT, "bench/results", `${a}.md`))
+    .filter((f) => existsSync(f))
+    .map((f) => `\n${readFileSync(f, "utf8").trim()}\n`)
+    .join("");
+}
+
 function renderMarkdown(r: Results): string {
   const SR = renderSearch(r);
   const ST = renderStorage(r, SR.method ? 9 : 8);
@@ -1974,7 +1986,7 @@ system keeps up; the steady-state figure leaves those seconds out.
 - Local Queues (miniflare) deliver with \`max_batch_timeout = 1\` s batching; production delivery differs.
 - Rate limits were raised for the run (see Method); with the defaults a single client IP is capped at
   2,000 writes / 10 s (200/s) and each author at 100 events / 10 s.
-`;
+` + renderAreaSections();
 }
 
 if (process.env.BENCH_RENDER_ONLY === "1") {
