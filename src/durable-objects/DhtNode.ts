@@ -20,6 +20,7 @@ import { HttpUrl } from "../schemas/primitives";
 import { loadOrCreateIdentity } from "./identity";
 import { migrate, one } from "./sqlite";
 import { abortSelf } from "./fault-reset";
+import { checkOutboundUrl } from "../lib/outbound";
 
 const MIGRATIONS = [
   `CREATE TABLE identity (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), did TEXT NOT NULL, public_key BLOB NOT NULL, pkcs8 BLOB NOT NULL);
@@ -403,8 +404,12 @@ export class DhtNode extends DurableObject<Env> {
       }
     }
     if (!c.addr || !HttpUrl.safeParse(c.addr).success || hostedIdInAddr(c.addr)) return { ok: false, dead: true };
+    // Outbound calls only to validated addresses: no loopback/private/link-local targets, unless
+    // this deployment allows them (local networks of peers: DHT_ALLOW_PRIVATE_ADDRS=1).
+    const target = checkOutboundUrl(c.addr, { allowPrivate: getConfig(this.env).DHT_ALLOW_PRIVATE_ADDRS === "1" });
+    if (!target.ok) return { ok: false, dead: true };
     try {
-      const res = await fetch(c.addr, {
+      const res = await fetch(target.url, {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json" },
         body: JSON.stringify(req),

@@ -55,6 +55,8 @@ export const ConfigSchema = z.object({
   DHT_RPC_TIMEOUT_MS: int(2000, 10),
   DHT_REFRESH_MS: int(3_600_000, 1000),
   DHT_MAX_RECORDS: int(100_000, 1),
+  /** "1" lets hosted nodes call peers at loopback/private addresses (a local network of peers). */
+  DHT_ALLOW_PRIVATE_ADDRS: z.coerce.string().default("0"),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
