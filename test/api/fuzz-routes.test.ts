@@ -95,6 +95,8 @@ const queryArb = (keys: string[], s: () => Samples) =>
       return q ? `?${q}` : "";
     }),
     anyText.map((s) => `?${s.replace(/#/g, "")}`),
+    // One known key with a real DID: the route's success path (e.g. ?advertiser=<did>).
+    ...(keys.length > 0 ? [fc.constantFrom(...keys).map((k) => `?${k}=${encodeURIComponent(s().did)}`)] : []),
   );
 
 const headerArb = (s: () => Samples, admin: boolean) =>
