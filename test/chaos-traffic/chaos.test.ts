@@ -4,7 +4,11 @@
 // dropped and corrupted replicas). Afterwards, with faults off: every accepted event is final,
 // nothing is applied twice, supply holds at every height, the ledger equals the sequential
 // model, every chunk has its healthy replicas after an audit round, and search agrees with
-// content state. CHAOS_MS sets the traffic duration (npm run chaos: longer).
+// content state. Ads and PoE: campaigns, signed auctions, impressions and clicks (duplicated),
+// campaign reads and trusted likes join the traffic; Campaign, AdMarket and PoeCoordinator
+// resets and the ad/PoE queues join the faults; afterwards no campaign overspent, every
+// charge made and paid once, and the epoch's score and payout exact. CHAOS_MS sets the
+// traffic duration (npm run chaos: longer).
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/workers/index";
