@@ -9,11 +9,12 @@ import worker from "../../src/workers/index";
 import { app } from "../../src/workers/app";
 import { ERROR_TITLES } from "../../src/lib/errors";
 import { requestAuthHeader } from "../../src/lib/request-auth";
-import { AdminMint, AdminReputation, AdminStorageAudit, FaultSettings } from "../../src/schemas/api";
+import { AdminMint, AdminPoeBulk, AdminPoeClose, AdminReputation, AdminStorageAudit, FaultSettings } from "../../src/schemas/api";
 import { freshIp, newIdentity, post, submit, waitForStatus, type Identity } from "../helpers/client";
-import { ADMIN } from "../helpers/ledger";
+import { ADMIN, mint, waitFinal } from "../helpers/ledger";
+import { auction, campaignBody, createCampaign } from "../helpers/ads";
 import { putChunk, randomBytes } from "../helpers/storage";
-import { fillPath, paramNames, ROUTES, type RouteSpec, type Samples } from "../helpers/routes";
+import { fillPath, paramNames, ROUTES, sampleFor as sampleOf, type RouteSpec, type Samples } from "../helpers/routes";
 
 const RUNS = Number((env as unknown as Record<string, string>).FUZZ_RUNS || "1000");
 /** Every code an ApiError can carry, except internal_error (a 500 is a bug). */
@@ -33,7 +34,14 @@ beforeAll(async () => {
   const id = (await submit(ev, freshIp())).body.id as string;
   await waitForStatus(id, ["applied"], 30_000);
   const chunk = await putChunk(signer, randomBytes(5000), { ip: freshIp() });
-  samples = { eventId: id, contentId: id, did: signer.did, cid: chunk.body.cid, height: "0", instance: id, node: "node-0" };
+  // A campaign and a real auction token, so the ads routes are reached past their 404s and
+  // token mutations start from a valid token.
+  const advertiser = await newIdentity();
+  await waitFinal(await mint(advertiser.did, "1000000"));
+  const campaign = await createCampaign(advertiser, campaignBody("fuzz", { budget: "1000000" }));
+  const won = await auction(signer, { placement: "fuzz", publisher: signer.did, context: { keywords: ["fuzz"] } });
+  const epoch = String((await send("GET", "/v1/poe/epochs/current", { "cf-connecting-ip": freshIp() }).then((r) => JSON.parse(r.text))).epoch);
+  samples = { eventId: id, contentId: id, did: signer.did, cid: chunk.body.cid, height: "0", instance: id, node: "node-0", campaign, token: won.body.token, epoch };
 });
 
 async function send(method: string, path: string, headers: Record<string, string>, body?: Uint8Array) {
@@ -78,14 +86,17 @@ const paramArb = (valid: string) =>
     fc.constantFrom("did:key:z6Mk", "bafkrei", "node-99999", "node-0", "latest", "%2e%2e%2f", "00", "18446744073709551616"),
   );
 
-const queryArb = (keys: string[]) =>
+const queryArb = (keys: string[], s: () => Samples) =>
   fc.oneof(
     fc.constant(""),
-    fc.dictionary(fc.oneof(fc.constantFrom(...keys, "x", "at", "limit"), printable), fc.oneof(anyText, fc.integer({ min: -5, max: 2000 }).map(String)), { maxKeys: 4 }).map((d) => {
+    // Values include a real DID, so queries keyed by one (?advertiser=) get past validation.
+    fc.dictionary(fc.oneof(fc.constantFrom(...keys, "x", "at", "limit"), printable), fc.oneof(anyText, fc.integer({ min: -5, max: 2000 }).map(String), fc.constant(0).map(() => s().did)), { maxKeys: 4 }).map((d) => {
       const q = new URLSearchParams(d).toString();
       return q ? `?${q}` : "";
     }),
     anyText.map((s) => `?${s.replace(/#/g, "")}`),
+    // One known key with a real DID: the route's success path (e.g. ?advertiser=<did>).
+    ...(keys.length > 0 ? [fc.constantFrom(...keys).map((k) => `?${k}=${encodeURIComponent(s().did)}`)] : []),
   );
 
 const headerArb = (s: () => Samples, admin: boolean) =>
@@ -114,12 +125,19 @@ const bodyArb = (route: RouteSpec, s: () => Samples) =>
     fc.jsonValue({ maxDepth: 3 }).map((v) => new TextEncoder().encode(JSON.stringify(v))),
     ...(route.body?.valid
       ? [
-          fc.tuple(fc.constantFrom("drop", "add", "replace"), printable, fc.jsonValue({ maxDepth: 2 })).map(([op, key, value]) => {
+          fc.tuple(fc.constantFrom("drop", "add", "replace", "tweak", "keep"), printable, fc.jsonValue({ maxDepth: 2 }), fc.nat()).map(([op, key, value, at]) => {
             const v = structuredClone(route.body!.valid!(s())) as Record<string, unknown>;
             const keys = Object.keys(v);
+            const k = keys[key.length % Math.max(1, keys.length)];
+            if (op === "keep") return new TextEncoder().encode(JSON.stringify(v));
             if (op === "drop" && keys.length) delete v[keys[0]!];
-            else if (op === "replace" && keys.length) v[keys[key.length % keys.length]!] = value;
-            else v[key || "extra"] = value;
+            else if (op === "replace" && k !== undefined) v[k] = value;
+            else if (op === "tweak" && k !== undefined && typeof v[k] === "string") {
+              // One character changed, or the string cut short: a near-valid token, DID or id.
+              const str = v[k] as string;
+              const i = at % Math.max(1, str.length);
+              v[k] = at % 3 === 0 ? str.slice(0, i) : str.slice(0, i) + (key[0] ?? "A") + str.slice(i + 1);
+            } else v[key || "extra"] = value;
             return new TextEncoder().encode(JSON.stringify(v));
           }),
         ]
@@ -129,14 +147,15 @@ const bodyArb = (route: RouteSpec, s: () => Samples) =>
 /** Would this body, with the admin token, change global state? (skipped for skipValidBody routes) */
 function wouldApply(route: RouteSpec, body: Uint8Array | undefined): boolean {
   if (!route.skipValidBody) return false;
-  if (!body || body.length === 0) return route.path === "/v1/admin/storage/audit";
+  // An empty body means "audit everything due" / "close the current epoch".
+  if (!body || body.length === 0) return route.path === "/v1/admin/storage/audit" || route.path === "/v1/admin/poe/close";
   let v: unknown;
   try {
     v = JSON.parse(new TextDecoder().decode(body));
   } catch {
     return false;
   }
-  const schema = { "/v1/admin/faults": FaultSettings, "/v1/admin/storage/audit": AdminStorageAudit, "/v1/admin/mint": AdminMint, "/v1/admin/reputation": AdminReputation }[route.path];
+  const schema = { "/v1/admin/faults": FaultSettings, "/v1/admin/storage/audit": AdminStorageAudit, "/v1/admin/mint": AdminMint, "/v1/admin/reputation": AdminReputation, "/v1/admin/poe/close": AdminPoeClose, "/v1/admin/poe/bulk": AdminPoeBulk }[route.path];
   return schema ? schema.safeParse(v).success : false;
 }
 
@@ -153,13 +172,13 @@ describe("every route under fuzzing", () => {
       const t0 = Date.now();
       const statuses: Record<number, number> = {};
       const params = paramNames(route.path);
-      const sampleFor = (p: string) => (p === "id" && route.path.includes("/storage/nodes/") ? samples.node : p === "id" ? samples.eventId : samples[p as keyof Samples]);
+      const sampleFor = (p: string) => sampleOf(route.path, p, samples);
       const withBody = route.method === "POST" || route.method === "PUT";
       let ran = 0;
       await fc.assert(
         fc.asyncProperty(
           fc.tuple(...params.map((p) => paramArb(sampleFor(p)))),
-          queryArb(route.query ?? []),
+          queryArb(route.query ?? [], () => samples),
           headerArb(() => samples, route.auth === "admin"),
           withBody ? bodyArb(route, () => samples) : fc.constant(undefined),
           fc.nat(7),

@@ -10,7 +10,7 @@ import { toBase64, toBase64Url, toHex } from "../../src/lib/encoding";
 import { api, expectProblem, freshIp, inOneWindow, newIdentity, post, signedEvent, submit, until, waitForStatus } from "../helpers/client";
 import { ADMIN, account, mint, waitFinal } from "../helpers/ledger";
 import { authFor, putChunk, randomBytes } from "../helpers/storage";
-import { fillPath, paramNames, ROUTES, type Samples } from "../helpers/routes";
+import { fillPath, paramNames, ROUTES, sampleFor, type Samples } from "../helpers/routes";
 
 const sources = import.meta.glob("/src/**/*.ts", { eager: true, query: "?raw", import: "default" }) as Record<string, string>;
 
@@ -21,16 +21,17 @@ async function fetchWith(envOverride: object, method: string, path: string, head
   return { status: res.status, body: await res.json<any>().catch(() => null) };
 }
 
-const fill = (path: string, s: Samples) =>
-  fillPath(path, Object.fromEntries(paramNames(path).map((p) => [p, p === "id" && path.includes("/storage/nodes/") ? s.node : p === "id" ? s.eventId : s[p as keyof Samples]])));
+const fill = (path: string, s: Samples) => fillPath(path, Object.fromEntries(paramNames(path).map((p) => [p, sampleFor(path, p, s)])));
 
 describe("authentication of writes", () => {
   it("every write route is authenticated (admin token, request auth, signed event) or public by design", async () => {
     const me = await newIdentity();
     const s: Samples = { eventId: "0".repeat(64), contentId: "0".repeat(64), did: me.did, cid: "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy", height: "0", instance: "0".repeat(64), node: "node-0" };
     const writes = ROUTES.filter((r) => r.method === "POST" || r.method === "PUT");
-    // Public by design (DESIGN §3): storage challenges. Nothing else writes without credentials.
+    // Public by design (DESIGN §3): storage challenges; ad interaction events carry a token the
+    // deployment signed. Nothing else writes without credentials.
     expect(writes.filter((r) => r.auth === "public").map((r) => r.path)).toEqual(["/v1/storage/nodes/:id/challenge"]);
+    expect(writes.filter((r) => r.auth === "token").map((r) => r.path)).toEqual(["/v1/ads/events"]);
     for (const r of writes) {
       const path = fill(r.path, s);
       const ip = freshIp();
@@ -39,6 +40,14 @@ describe("authentication of writes", () => {
         expectProblem(await api(r.method, path, { body: r.body?.valid?.(s) ?? {}, ip, headers: { authorization: "Bearer dev-admin-token" } }), 401, "unauthorized");
       } else if (r.auth === "request") {
         expectProblem(await api(r.method, path, { raw: new Uint8Array([1, 2, 3]), ip }), 401, "unauthorized");
+        // A valid body signed by someone else (not the publisher it names) is refused too.
+        if (r.body?.valid) {
+          const other = await newIdentity();
+          const raw = new TextEncoder().encode(JSON.stringify(r.body.valid(s)));
+          expectProblem(await api(r.method, path, { raw, ip, headers: { authorization: await authFor(other, r.method, path, raw) } }), 401, "unauthorized");
+        }
+      } else if (r.auth === "token") {
+        expectProblem(await api(r.method, path, { body: { token: "v1.e30.AAAA", type: "impression" }, ip }), 400, "invalid_token");
       } else if (r.auth === "event") {
         const ev = await post(me, "unsigned");
         expectProblem(await api(r.method, path, { body: { ...ev, sig: ev.sig.slice(0, -4) + "AAAA" }, ip }), 401, "invalid_signature");
@@ -51,6 +60,15 @@ describe("authentication of writes", () => {
       const r = await fetchWith({ ADMIN_TOKEN: "" }, "POST", "/v1/admin/mint", { authorization: `Bearer ${token}`, "content-type": "application/json" }, "{}");
       expect([r.status, r.body.code]).toEqual([401, "unauthorized"]);
     }
+  });
+
+  it("the PoE bulk load is a 404 unless POE_BULK_LOAD=1 or ECHONET_FAULTS=1, even for the admin", async () => {
+    const body = JSON.stringify({ source: "x", engagements: [{ id: "1", kind: "like", engager: "did:key:z6Mkx", target: "ab".repeat(32), creator: "did:key:z6Mkx" }] });
+    const off = await fetchWith({ ECHONET_FAULTS: "0", POE_BULK_LOAD: "0" }, "POST", "/v1/admin/poe/bulk", { ...ADMIN, "content-type": "application/json" }, body);
+    expect([off.status, off.body.code]).toEqual([404, "not_found"]);
+    // Enabled, it still needs the admin token.
+    const noToken = await fetchWith({ ECHONET_FAULTS: "0", POE_BULK_LOAD: "1" }, "POST", "/v1/admin/poe/bulk", { "content-type": "application/json" }, body);
+    expect([noToken.status, noToken.body.code]).toEqual([401, "unauthorized"]);
   });
 
   it("fault injection is a 404 when ECHONET_FAULTS is off, even for the admin", async () => {

@@ -4,7 +4,11 @@
 // dropped and corrupted replicas). Afterwards, with faults off: every accepted event is final,
 // nothing is applied twice, supply holds at every height, the ledger equals the sequential
 // model, every chunk has its healthy replicas after an audit round, and search agrees with
-// content state. CHAOS_MS sets the traffic duration (npm run chaos: longer).
+// content state. Ads and PoE: campaigns, signed auctions, impressions and clicks (duplicated),
+// campaign reads and trusted likes join the traffic; Campaign, AdMarket and PoeCoordinator
+// resets and the ad/PoE queues join the faults; afterwards no campaign overspent, every
+// charge made and paid once, and the epoch's score and payout exact. CHAOS_MS sets the
+// traffic duration (npm run chaos: longer).
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/workers/index";
@@ -12,7 +16,9 @@ import { api, freshIp, newIdentity, post, submit, waitForStatus } from "../helpe
 import { ADMIN, account, mint, transfer, waitFinal } from "../helpers/ledger";
 import { putChunk, randomBytes } from "../helpers/storage";
 import { newActor, prng, runOne, type Call, type OpRecord } from "../helpers/traffic";
-import { checkChunks, checkLedgerModel, checkSearch, checkViews, finalStatuses, fireOne, table, walkChain, type ChaosContext } from "../helpers/chaos";
+import { checkAds, checkChunks, checkLedgerModel, checkPoe, checkSearch, checkViews, finalStatuses, fireOne, pollUntil, table, walkChain, type ChaosContext } from "../helpers/chaos";
+import { POE_POOL } from "../../src/ledger/pool";
+import { accountShardFor } from "../../src/workers/shards";
 import type { Prepared } from "../helpers/model";
 
 const CHAOS_MS = Number((env as unknown as Record<string, string>).CHAOS_MS || "10000");
@@ -42,6 +48,17 @@ const call: Call = async (method, path, opts = {}) => {
   }
   return { status: res.status, headers: res.headers, body: parsed };
 };
+
+/** The PoE pool pseudo-account (not a did:key, so not at /v1/accounts) at the settled height. */
+async function poolEscrowed(): Promise<bigint> {
+  const { height } = (await api("GET", "/v1/ledger/supply", { ip: freshIp() })).body as { height: number };
+  const shard = env.ACCOUNT_SHARD.getByName(accountShardFor(POE_POOL, 16));
+  return BigInt((await shard.read([POE_POOL], height))[POE_POOL]!.escrowed);
+}
+const currentEpoch = async () => (await api("GET", "/v1/poe/epochs/current", { ip: freshIp() })).body.epoch as number;
+/** Like (5) × engager weight min(10000, reputation × 1000) for the curators' reputation 10. */
+const CURATOR_REPUTATION = 10;
+const WEIGHT_PER_LIKE = 5 * Math.min(10_000, CURATOR_REPUTATION * 1000);
 
 describe("fault injection endpoint", () => {
   it("404 when ECHONET_FAULTS is off, for GET and POST, even with the admin token", async () => {
@@ -127,6 +144,39 @@ describe("mixed traffic under faults", () => {
       c.mints.push({ op: { t: "mint", to: i, amount: 5_000_000 }, kind: "mint", id, to: a.did, amount: 5_000_000n, mint: { to: a.did, amount: "5000000", key: `${tag}-m${i}` } });
     }
 
+    // Ads and PoE: dedicated advertisers, publishers, creators and curators (outside `actors`,
+    // so the ledger model stays exact). A fresh epoch first — its close claims the pool and,
+    // once distributed, rolls an empty epoch's revenue back — then the curators' reputation.
+    const closed = await api("POST", "/v1/admin/poe/close", { body: {}, headers: ADMIN, ip: freshIp() });
+    expect(closed.status).toBe(202);
+    await waitFinal(closed.body.id);
+    const [advertisers, publishers, curators] = await Promise.all([2, 3, 3].map((n) => Promise.all(Array.from({ length: n }, () => newActor()))));
+    const creators = await Promise.all([newIdentity(), newIdentity()]);
+    c.ads = { advertisers: advertisers!, publishers: publishers!, keywords: [0, 1, 2].map((i) => `k${tag}${i}`), campaigns: [], wins: [], reads: [], auctions: 0 };
+    const creatorIds = creators.map((x) => x.did);
+    const [, posts] = await Promise.all([
+      Promise.all([
+        ...advertisers!.map(async (a, i) => waitFinal(await mint(a.did, "1000000", `${tag}-adv${i}`))),
+        ...curators!.map(async (x) => {
+          const r = await api("POST", "/v1/admin/reputation", { body: { did: x.did, score: CURATOR_REPUTATION }, headers: ADMIN, ip: freshIp() });
+          expect(r.status).toBe(202);
+          expect((await waitFinal(r.body.id)).body.status).toBe("applied");
+        }),
+      ]),
+      Promise.all(
+        Array.from({ length: 4 }, async (_, i) => {
+          const r = await submit(await post(creators[i % 2]!, `engagement target ${i}`), freshIp());
+          await waitForStatus(r.body.id, ["applied"], 60_000);
+          return r.body.id as string;
+        }),
+      ),
+      pollUntil(() => api("GET", `/v1/poe/epochs/${closed.body.epoch}`, { ip: freshIp() }), (r) => r.body?.status === "distributed", 60_000, "the setup epoch distributed"),
+    ]);
+    c.poe = { curators: curators!, posts };
+    const setupMs = Date.now() - started;
+    const firstEpoch = await currentEpoch();
+    const pool0 = await poolEscrowed();
+
     const faults: { name: string; what: string | null }[] = [];
     const stopAt = Date.now() + CHAOS_MS;
     const workers = Array.from({ length: 6 }, async () => {
@@ -184,6 +234,24 @@ describe("mixed traffic under faults", () => {
     expect(search.missing).toEqual([]);
     expect(search.extra).toEqual([]);
 
+    // 7. Ads: no campaign overspent (every read and the final one), spent never decreases
+    //    between reads, every accepted billable interaction charged exactly once, every charge
+    //    settled once (publishers + PoE pool growth = spent; advertisers' escrow = budget − spent).
+    const t7 = Date.now();
+    const ads = await checkAds(c, statuses, async () => ((await currentEpoch()) === firstEpoch ? (await poolEscrowed()) - pool0 : null));
+    expect(ads.overspent, "campaigns overspent").toEqual([]);
+    expect(ads.nonMonotonic, "campaign reads going backwards").toEqual([]);
+    expect(ads.mismatches, "charges").toEqual([]);
+    expect(ads.payout, "settlement").toEqual([]);
+
+    // 8. PoE: close the epoch; trusted likes weigh once per (curator, post); rewards = pool.
+    const t8 = Date.now();
+    const poe = await checkPoe(c, statuses, firstEpoch, creatorIds, WEIGHT_PER_LIKE);
+    expect(poe.problems, "PoE epoch").toEqual([]);
+    const after = await walkChain(call);
+    expect(after.supplyViolations, "heights where supply is not conserved (after the payout)").toEqual([]);
+
+    const t9 = Date.now();
     // Summary.
     const kinds = [...new Set(c.records.map((r) => r.kind))].sort();
     const opRows = kinds.map((k) => {
@@ -208,10 +276,14 @@ describe("mixed traffic under faults", () => {
       { check: "views counted once", result: `${views.posts} posts` },
       { check: "chunks healthy", result: `${chunks.chunks} chunks x3 replicas; ${chunks.rounds} audit calls, ${chunks.failed} failed proofs, ${chunks.repaired} repairs` },
       { check: "search = content state", result: `${search.live} live, ${search.deleted} deleted` },
+      { check: "no campaign overspent", result: `${ads.campaigns} campaigns, ${ads.reads} reads during the run + final reads, 0 over budget, 0 going backwards` },
+      { check: "charged once", result: `${c.ads.auctions} auctions, ${ads.wins} won, ${ads.charged} billable interactions charged once = spent ${ads.spent}` },
+      { check: "paid once", result: `publishers ${ads.published} + PoE pool ${ads.pooled} = spent ${ads.spent}; advertiser escrow = budgets − spent` },
+      { check: "PoE epoch", result: `epochs ${firstEpoch}..${poe.epoch}: ${poe.likes} trusted likes, ${poe.pairs} distinct → score ${poe.totalScore}; pool ${poe.pool} paid ${poe.paid} to ${poe.recipients}; supply at ${after.latest + 1} heights` },
     ];
     console.log(
       [
-        `\nchaos run: seed ${SEED}, traffic ${trafficMs} ms, total ${Date.now() - started} ms`,
+        `\nchaos run: seed ${SEED}, setup ${setupMs} ms, traffic ${trafficMs} ms (incl. setup), checks 1-6 ${t7 - started - trafficMs} ms, ads check ${t8 - t7} ms, PoE check ${t9 - t8} ms, total ${Date.now() - started} ms`,
         table(opRows),
         "",
         table(faultRows),

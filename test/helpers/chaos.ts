@@ -3,7 +3,7 @@
 // marketplace and PoE append their faults (e.g. reset AdMarket shards) and their checks
 // (e.g. "no campaign overspent") here.
 import { applyModel, newModel, type Prepared } from "./model";
-import { withRetry, hex, type Call, type OpRecord, type TrafficState } from "./traffic";
+import { withRetry, hex, type Call, type CampaignRead, type OpRecord, type TrafficState } from "./traffic";
 
 export const FINAL = ["applied", "failed", "rejected"];
 
@@ -29,7 +29,7 @@ async function setFaults(c: ChaosContext, body: Record<string, unknown>): Promis
 }
 
 /** Classes whose every instance can be named (resettable as a class). */
-export const RESET_CLASSES = ["EventShard", "WitnessNode", "Sequencer", "AccountShard", "SystemIssuer", "ContentShard", "IndexShard", "StorageNode", "ChunkIndex", "StorageAuditor"];
+export const RESET_CLASSES = ["EventShard", "WitnessNode", "Sequencer", "AccountShard", "SystemIssuer", "ContentShard", "IndexShard", "StorageNode", "ChunkIndex", "StorageAuditor", "AdMarket", "PoeCoordinator"];
 const NAMED: Record<string, () => string[]> = {
   EventShard: () => Array.from({ length: 16 }, (_, i) => `events-${i}`),
   AccountShard: () => Array.from({ length: 16 }, (_, i) => `accounts-${i}`),
@@ -38,6 +38,8 @@ const NAMED: Record<string, () => string[]> = {
   IndexShard: () => Array.from({ length: 8 }, (_, i) => `index-${i}`),
   ContentShard: () => Array.from({ length: 16 }, (_, i) => `content-${i}`),
   StorageNode: () => Array.from({ length: 5 }, (_, i) => `node-${i}`),
+  AdMarket: () => Array.from({ length: 4 }, (_, i) => `ads-${i}`),
+  PoeCoordinator: () => ["poe"],
 };
 
 const pick = <T>(c: ChaosContext, xs: readonly T[]): T => xs[Math.floor(c.rand() * xs.length)]!;
@@ -49,7 +51,9 @@ export const FAULT_ACTIONS: FaultAction[] = [
     async fire(c) {
       const fail = Math.round(c.rand() * 30) / 100;
       const dup = Math.round(c.rand() * 30) / 100;
-      const status = await setFaults(c, { queueFailRate: fail, queueDuplicateRate: dup, witnessInboxDuplicateRate: dup });
+      // Every primary queue: witness-inbox, index-updates, ad-interactions, poe-engagement,
+      // poe-batches; poeRedeliverRate re-sends processed PoE messages on top.
+      const status = await setFaults(c, { queueFailRate: fail, queueDuplicateRate: dup, witnessInboxDuplicateRate: dup, poeRedeliverRate: dup });
       return status === 200 ? `fail ${fail}, duplicate ${dup}` : null;
     },
   },
@@ -77,6 +81,15 @@ export const FAULT_ACTIONS: FaultAction[] = [
       if (c.escrows.length === 0) return null;
       const name = pick(c, c.escrows).id;
       return (await setFaults(c, { resetDurableObject: { class: "ContractInstance", name } })) === 200 ? name.slice(0, 12) : null;
+    },
+  },
+  {
+    name: "reset a campaign",
+    weight: 1,
+    async fire(c) {
+      if (!c.ads || c.ads.campaigns.length === 0) return null;
+      const name = pick(c, c.ads.campaigns).id;
+      return (await setFaults(c, { resetDurableObject: { class: "Campaign", name } })) === 200 ? name.slice(0, 12) : null;
     },
   },
   {
@@ -340,4 +353,163 @@ export function table(rows: Record<string, string | number>[]): string {
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? "").length)));
   const line = (cells: string[]) => `| ${cells.map((x, i) => x.padEnd(width[i]!)).join(" | ")} |`;
   return [line(cols), `|${width.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map((r) => line(cols.map((c) => String(r[c] ?? ""))))].join("\n");
+}
+
+// ---------------------------------------------------------------- ads and PoE checks
+
+export interface AdCheck {
+  campaigns: number;
+  wins: number;
+  charged: number;
+  spent: bigint;
+  reads: number;
+  /** Reads or final states with spent + reserved > budget. */
+  overspent: string[];
+  /** A read invoked after another completed saw less spent (or fewer impressions/clicks). */
+  nonMonotonic: string[];
+  /** Final spent/impressions/clicks differ from the charges the client was promised (202s). */
+  mismatches: string[];
+  /** Σ publisher balances + pool growth ≠ Σ spent, or advertiser escrow ≠ budget − spent. */
+  payout: string[];
+  published: bigint;
+  pooled: bigint;
+}
+
+/**
+ * After the run, with faults off: every campaign ends with spent = Σ price of its charged
+ * (auctionId, type) pairs — each accepted billable event charged exactly once (CPM: the
+ * impression, CPC: the click after its impression) — and spent + reserved ≤ budget in every
+ * read; settlement pays each charge once (publishers + PoE pool growth = Σ spent; the
+ * advertisers' escrow is budget − spent). `poolGrowth` is null when an epoch closed during the
+ * run (the pool was claimed), and then the payout check is only publishers ≤ spent.
+ */
+export async function checkAds(c: ChaosContext, statuses: Map<string, FinalStatus | null>, poolGrowth: () => Promise<bigint | null>, timeoutMs = 60_000): Promise<AdCheck> {
+  const a = c.ads!;
+  const out: AdCheck = { campaigns: 0, wins: a.wins.length, charged: 0, spent: 0n, reads: a.reads.length, overspent: [], nonMonotonic: [], mismatches: [], payout: [], published: 0n, pooled: 0n };
+  const applied = a.campaigns.filter((x) => statuses.get(x.id)?.status === "applied");
+  out.campaigns = applied.length;
+  for (const r of a.reads) if (r.spent + r.reserved > r.budget) out.overspent.push(`read of ${r.id.slice(0, 12)}: spent ${r.spent} + reserved ${r.reserved} > ${r.budget}`);
+  const byCampaign = new Map<string, CampaignRead[]>();
+  for (const r of a.reads) byCampaign.set(r.id, [...(byCampaign.get(r.id) ?? []), r]);
+  for (const [id, rs] of byCampaign) {
+    for (const r of rs) {
+      const before = rs.filter((p) => p.completeAt < r.invokeAt);
+      const worst = before.find((p) => p.spent > r.spent || p.impressions > r.impressions || p.clicks > r.clicks);
+      if (worst) out.nonMonotonic.push(`${id.slice(0, 12)}: read saw spent ${r.spent}/${r.impressions} imp after a read that saw ${worst.spent}/${worst.impressions}`);
+    }
+  }
+  const expected = new Map<string, { spent: bigint; impressions: number; clicks: number }>();
+  for (const w of a.wins) {
+    const e = expected.get(w.campaignId) ?? { spent: 0n, impressions: 0, clicks: 0 };
+    if (w.impression) e.impressions++;
+    if (w.impression && w.click) e.clicks++;
+    const billable = w.model === "cpm" ? w.impression : w.impression && w.click;
+    if (billable) {
+      e.spent += w.price;
+      out.charged++;
+    }
+    expected.set(w.campaignId, e);
+  }
+  const known = new Set(applied.map((x) => x.id));
+  for (const id of expected.keys()) if (!known.has(id)) out.mismatches.push(`auction won by ${id.slice(0, 12)}, not a campaign of this run`);
+  const finals = new Map<string, { spent: bigint; reserved: bigint; budget: bigint; impressions: number; clicks: number }>();
+  await Promise.all(
+    applied.map(async (cp) => {
+      const want = expected.get(cp.id) ?? { spent: 0n, impressions: 0, clicks: 0 };
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const { r } = await withRetry(() => c.call("GET", `/v1/campaigns/${cp.id}`));
+        const v = { spent: BigInt(r.body.spent), reserved: BigInt(r.body.reserved), budget: BigInt(r.body.budget), impressions: r.body.impressions as number, clicks: r.body.clicks as number };
+        if (v.spent + v.reserved > v.budget) out.overspent.push(`final read of ${cp.id.slice(0, 12)}: spent ${v.spent} + reserved ${v.reserved} > ${v.budget}`);
+        finals.set(cp.id, v);
+        if ((v.spent === want.spent && v.impressions === want.impressions && v.clicks === want.clicks) || Date.now() > deadline) break;
+        await new Promise((res) => setTimeout(res, 200));
+      }
+      const v = finals.get(cp.id)!;
+      if (v.spent !== want.spent || v.impressions !== want.impressions || v.clicks !== want.clicks) {
+        out.mismatches.push(`${cp.id.slice(0, 12)}: spent ${v.spent}, ${v.impressions} imp, ${v.clicks} clicks; charges promised ${want.spent}, ${want.impressions}, ${want.clicks}`);
+      }
+    }),
+  );
+  out.spent = [...finals.values()].reduce((n, v) => n + v.spent, 0n);
+
+  // Settlement: the advertisers' escrow is Σ (budget − spent) once every charge is settled.
+  const advertisers = a.advertisers.map((x) => x.did);
+  const wantEscrow = (did: string) => applied.filter((x) => x.advertiser === did).reduce((n, x) => n + x.budget - finals.get(x.id)!.spent, 0n);
+  const escrows = async () => Promise.all(advertisers.map(async (did) => BigInt((await withRetry(() => c.call("GET", `/v1/accounts/${did}`))).r.body.escrowed ?? "0")));
+  let got = await escrows();
+  const deadline = Date.now() + timeoutMs;
+  while (got.some((e, i) => e !== wantEscrow(advertisers[i]!)) && Date.now() < deadline) {
+    await new Promise((res) => setTimeout(res, 250));
+    got = await escrows();
+  }
+  got.forEach((e, i) => {
+    if (e !== wantEscrow(advertisers[i]!)) out.payout.push(`advertiser …${advertisers[i]!.slice(-8)}: escrowed ${e}, budgets − spent ${wantEscrow(advertisers[i]!)}`);
+  });
+  for (const p of a.publishers) out.published += BigInt((await withRetry(() => c.call("GET", `/v1/accounts/${p.did}`))).r.body.balance ?? "0");
+  const growth = await poolGrowth();
+  if (growth === null) {
+    if (out.published > out.spent) out.payout.push(`publishers got ${out.published} > spent ${out.spent}`);
+  } else {
+    out.pooled = growth;
+    if (out.published + growth !== out.spent) out.payout.push(`publishers ${out.published} + pool growth ${growth} ≠ spent ${out.spent}`);
+  }
+  return out;
+}
+
+export interface PoeCheck {
+  epoch: number;
+  likes: number;
+  pairs: number;
+  totalScore: number;
+  pool: bigint;
+  paid: bigint;
+  recipients: number;
+  problems: string[];
+}
+
+/**
+ * Closes the epoch the run's likes fell in and checks its payout: the weight is exactly one
+ * like (5 × 10000 for a curator with reputation 10) per distinct applied (curator, post) pair —
+ * repeats, duplicated and redelivered queue messages count zero — the pool is emission + ad
+ * revenue, and the rewards of the run's creators and curators sum to it exactly.
+ */
+export async function checkPoe(c: ChaosContext, statuses: Map<string, FinalStatus | null>, firstEpoch: number, creators: string[], weightPerLike: number, timeoutMs = 60_000): Promise<PoeCheck> {
+  const problems: string[] = [];
+  const likes = c.records.filter((r) => r.like && r.id && statuses.get(r.id)?.status === "applied");
+  const pairs = new Set(likes.map((r) => `${r.like!.engager} ${r.like!.target}`));
+  const { r: closed } = await withRetry(() => c.call("POST", "/v1/admin/poe/close", { body: {}, headers: c.admin }));
+  if (closed.status !== 202) return { epoch: -1, likes: likes.length, pairs: pairs.size, totalScore: 0, pool: 0n, paid: 0n, recipients: 0, problems: [`close: ${closed.status} ${JSON.stringify(closed.body)}`] };
+  const n = closed.body.epoch as number;
+  const epochs = Array.from({ length: n - firstEpoch + 1 }, (_, i) => firstEpoch + i);
+  let totalScore = 0;
+  let pool = 0n;
+  let paid = 0n;
+  let recipients = 0;
+  const dids = [...new Set([...creators, ...(c.poe?.curators.map((x) => x.did) ?? [])])];
+  for (const e of epochs) {
+    const view = await pollUntil(() => c.call("GET", `/v1/poe/epochs/${e}`), (r) => r.status === 200 && r.body.status === "distributed", timeoutMs, `epoch ${e} distributed`);
+    const v = view.body;
+    totalScore += v.totalScore;
+    pool += BigInt(v.pool);
+    recipients += v.recipients;
+    if (v.totalScore > 0 && BigInt(v.pool) !== BigInt(v.emission) + BigInt(v.adRevenue)) problems.push(`epoch ${e}: pool ${v.pool} ≠ emission ${v.emission} + ad revenue ${v.adRevenue}`);
+    let ours = 0n;
+    let ourRecipients = 0;
+    for (const did of dids) {
+      const r = await c.call("GET", `/v1/poe/epochs/${e}/rewards/${did}`);
+      if (r.status === 200) {
+        ours += BigInt(r.body.total);
+        ourRecipients++;
+      }
+    }
+    paid += ours;
+    if (ours !== BigInt(v.pool)) problems.push(`epoch ${e}: rewards of the run's creators and curators ${ours} ≠ pool ${v.pool}`);
+    if (ourRecipients !== v.recipients) problems.push(`epoch ${e}: ${v.recipients} recipients, ${ourRecipients} of them the run's`);
+  }
+  // One epoch: exact. An epoch boundary inside the run: a pair may count once per epoch, and
+  // the first payout decays the curators' reputation (10 → 9), so only bounds hold.
+  const want = pairs.size * weightPerLike;
+  if (epochs.length === 1 ? totalScore !== want : totalScore <= 0 || totalScore > want * epochs.length) problems.push(`total score ${totalScore} over epochs ${epochs.join(",")}; distinct applied likes ${pairs.size} × ${weightPerLike}`);
+  return { epoch: n, likes: likes.length, pairs: pairs.size, totalScore, pool, paid, recipients, problems };
 }

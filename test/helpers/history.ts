@@ -94,3 +94,96 @@ export function checkHistory(history: HistoryOp[]): Anomaly[] {
   }
   return anomalies;
 }
+
+// ---------------------------------------------------------------- campaigns (DESIGN §7)
+//
+// The client-observed history of one campaign under concurrent auctions, interaction events
+// and reads. The claimed sequential model: the campaign is a budget with a set of charges,
+// each (auctionId, type) charged at most once at the auction's price, applied one at a time;
+// a read returns the state after some prefix of those charges plus the live reservations.
+// The checker requires:
+//   1. budget: every read has spent + reserved ≤ budget;
+//   2. monotonic: a read invoked after another completed sees spent, impressions and clicks
+//      at least as high;
+//   3. value: every read's (impressions, clicks, spent) is reachable — a subset of the
+//      billable pairs reported before the read completed, each at its auction's price (no
+//      charge for an interaction nobody reported yet, none at a wrong price);
+//   4. final: after quiescence, spent = Σ price of the charged pairs, where exactly the
+//      accepted (202) billable pairs are charged, each once (CPM: the impression; CPC: the
+//      click, which needs its impression); impressions and clicks count distinct pairs.
+
+export type CampaignOp =
+  | { type: "auction"; client: string; invokeAt: number; completeAt: number; result: { won: false } | { won: true; auctionId: string; model: "cpm" | "cpc"; price: bigint } }
+  | { type: "event"; client: string; invokeAt: number; completeAt: number; auctionId: string; kind: "impression" | "click"; result: { status: number } }
+  | { type: "read"; client: string; invokeAt: number; completeAt: number; final?: boolean; result: { spent: bigint; reserved: bigint; budget: bigint; impressions: number; clicks: number } };
+
+export interface CampaignAnomaly {
+  kind: "overspent" | "non_monotonic_read" | "unreachable_read" | "wrong_final" | "unknown_auction";
+  detail: string;
+}
+
+export function checkCampaignHistory(history: CampaignOp[]): CampaignAnomaly[] {
+  const out: CampaignAnomaly[] = [];
+  const wins = new Map<string, { model: "cpm" | "cpc"; price: bigint }>();
+  for (const o of history) if (o.type === "auction" && o.result.won) wins.set(o.result.auctionId, { model: o.result.model, price: o.result.price });
+  const events = history.filter((o): o is Extract<CampaignOp, { type: "event" }> => o.type === "event");
+  const reads = history.filter((o): o is Extract<CampaignOp, { type: "read" }> => o.type === "read");
+  for (const e of events) if (!wins.has(e.auctionId)) out.push({ kind: "unknown_auction", detail: `event for ${e.auctionId}, which no auction returned` });
+
+  for (const r of reads) {
+    const v = r.result;
+    if (v.spent + v.reserved > v.budget) out.push({ kind: "overspent", detail: `read by ${r.client}: spent ${v.spent} + reserved ${v.reserved} > budget ${v.budget}` });
+    const earlier = reads.find((p) => p.completeAt < r.invokeAt && (p.result.spent > v.spent || p.result.impressions > v.impressions || p.result.clicks > v.clicks));
+    if (earlier) out.push({ kind: "non_monotonic_read", detail: `read by ${r.client} saw ${v.spent}/${v.impressions}/${v.clicks} after a read that completed with ${earlier.result.spent}/${earlier.result.impressions}/${earlier.result.clicks}` });
+    if (!reachable(events, wins, r)) out.push({ kind: "unreachable_read", detail: `read by ${r.client} (spent ${v.spent}, ${v.impressions} impressions, ${v.clicks} clicks) is no subset of the interactions reported before it completed` });
+  }
+
+  // Final: exactly the accepted billable pairs, each once.
+  const accepted = new Set(events.filter((e) => e.result.status === 202).map((e) => `${e.auctionId} ${e.kind}`));
+  let spent = 0n;
+  let impressions = 0;
+  let clicks = 0;
+  for (const [id, w] of wins) {
+    const imp = accepted.has(`${id} impression`);
+    const clk = imp && accepted.has(`${id} click`);
+    if (imp) impressions++;
+    if (clk) clicks++;
+    if (w.model === "cpm" ? imp : clk) spent += w.price;
+  }
+  const final = reads.filter((r) => r.final).at(-1);
+  if (final && (final.result.spent !== spent || final.result.impressions !== impressions || final.result.clicks !== clicks)) {
+    out.push({ kind: "wrong_final", detail: `final read ${final.result.spent}/${final.result.impressions}/${final.result.clicks}; model (each accepted billable pair once) ${spent}/${impressions}/${clicks}` });
+  }
+  return out;
+}
+
+/** Is (impressions, clicks, spent) reachable from the pairs reported (invoked) before the read completed? */
+function reachable(events: Extract<CampaignOp, { type: "event" }>[], wins: Map<string, { model: "cpm" | "cpc"; price: bigint }>, r: Extract<CampaignOp, { type: "read" }>): boolean {
+  const reported = new Set(events.filter((e) => e.invokeAt < r.completeAt).map((e) => `${e.auctionId} ${e.kind}`));
+  // Per auction, the (impressions, clicks, spent) steps it can contribute: none, its
+  // impression, or its impression and click (a click is counted only with its impression).
+  const options: { i: number; c: number; s: bigint }[][] = [];
+  for (const [id, w] of wins) {
+    if (!reported.has(`${id} impression`)) continue;
+    const o = [{ i: 0, c: 0, s: 0n }, { i: 1, c: 0, s: w.model === "cpm" ? w.price : 0n }];
+    if (reported.has(`${id} click`)) o.push({ i: 1, c: 1, s: w.price });
+    options.push(o);
+  }
+  const { impressions, clicks, spent } = r.result;
+  // Dynamic programming over reachable (impressions, clicks, spent) triples, pruned to the target.
+  let states = new Set<string>(["0 0 0"]);
+  for (const o of options) {
+    const next = new Set<string>();
+    for (const st of states) {
+      const [i, c, s] = st.split(" ");
+      for (const x of o) {
+        const ni = Number(i) + x.i;
+        const nc = Number(c) + x.c;
+        const ns = BigInt(s!) + x.s;
+        if (ni <= impressions && nc <= clicks && ns <= spent) next.add(`${ni} ${nc} ${ns}`);
+      }
+    }
+    states = next;
+  }
+  return states.has(`${impressions} ${clicks} ${spent}`);
+}

@@ -4,11 +4,13 @@
 //
 // `auth` says how the route is protected (DESIGN §3): "admin" (bearer token), "request"
 // (request-auth signature), "event" (signed event in the body), or "public" (public by
-// design: reads, storage challenges; rate-limited per IP like everything under /v1).
+// design: reads, storage challenges; rate-limited per IP like everything under /v1), or
+// "token" (public by design, but the body carries a token the deployment signed: ad
+// interaction events, DESIGN §3/§7).
 // `maxBody` is the body bound the route enforces (413 beyond it); `valid` builds a valid
 // body, used for mutation fuzzing and the size-limit test.
 
-export type Auth = "admin" | "request" | "event" | "public";
+export type Auth = "admin" | "request" | "event" | "public" | "token";
 
 export interface Samples {
   eventId: string;
@@ -18,6 +20,12 @@ export interface Samples {
   instance: string;
   contentId: string;
   node: string;
+  /** An epoch number (PoE routes' `:n`); "0" when absent. */
+  epoch?: string;
+  /** A campaign id (`/v1/campaigns/:id`); the event id when absent. */
+  campaign?: string;
+  /** An ad interaction token from a real auction. */
+  token?: string;
 }
 
 export interface RouteSpec {
@@ -61,14 +69,41 @@ export const ROUTES: RouteSpec[] = [
   { method: "POST", path: "/v1/storage/nodes/:id/challenge", auth: "public", body: { maxBody: 1024, valid: (s) => ({ cid: s.cid, leafIndex: 0 }) } },
   { method: "GET", path: "/v1/storage/audits", auth: "public" },
   { method: "GET", path: "/v1/storage/usage/:did", auth: "public" },
+  // Ad marketplace (DESIGN §7).
+  { method: "POST", path: "/v1/ads/auction", auth: "request", body: { maxBody: 16_384, valid: (s) => ({ placement: "fuzz", publisher: s.did, context: { keywords: ["fuzz"] } }) } },
+  { method: "POST", path: "/v1/ads/events", auth: "token", body: { maxBody: 8192, valid: (s) => ({ token: s.token ?? "v1.e30.AAAA", type: "impression" }) } },
+  { method: "GET", path: "/v1/campaigns/:id", auth: "public" },
+  { method: "GET", path: "/v1/campaigns", auth: "public", query: ["advertiser"] },
+  // Proof of Engagement (DESIGN §8). The bulk load exists only with POE_BULK_LOAD=1 or
+  // ECHONET_FAULTS=1 (the test projects set the latter); otherwise it is a 404.
+  { method: "GET", path: "/v1/poe/epochs/current", auth: "public" },
+  { method: "GET", path: "/v1/poe/epochs/:n", auth: "public" },
+  { method: "GET", path: "/v1/poe/epochs/:n/rewards/:did", auth: "public" },
+  { method: "POST", path: "/v1/admin/poe/close", auth: "admin", body: { maxBody: 1024, valid: (s) => ({ epoch: Number(s.epoch ?? "0") }) }, skipValidBody: true },
+  {
+    method: "POST",
+    path: "/v1/admin/poe/bulk",
+    auth: "admin",
+    body: { maxBody: 8 * 1024 * 1024, valid: (s) => ({ source: "fuzz", engagements: [{ id: "1", kind: "like", engager: s.did, target: "ab".repeat(32), creator: s.did }] }) },
+    skipValidBody: true,
+  },
   { method: "GET", path: "/openapi.json", auth: "public" },
   { method: "GET", path: "/docs", auth: "public" },
   { method: "GET", path: "/", auth: "public" },
 ];
 
+/** A sample value for a path parameter of a route (`:id` means different things per route). */
+export function sampleFor(path: string, name: string, s: Samples): string {
+  if (name === "id" && path.includes("/storage/nodes/")) return s.node;
+  if (name === "id" && path.startsWith("/v1/campaigns/")) return s.campaign ?? s.eventId;
+  return sampleParam(name, s);
+}
+
 /** A sample value for each path parameter name. */
 export function sampleParam(name: string, s: Samples): string {
   switch (name) {
+    case "n":
+      return s.epoch ?? "0";
     case "id":
       return s.eventId;
     case "did":

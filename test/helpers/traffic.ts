@@ -39,6 +39,8 @@ export interface OpRecord {
   prepared?: Prepared;
   post?: { token: string };
   view?: { target: string };
+  /** A like by a trusted curator (PoE): its (engager, target) pair. */
+  like?: { engager: string; target: string };
   chunk?: { cid: string; sha256: string };
   attempts: number;
 }
@@ -53,6 +55,48 @@ export interface TrafficState {
   escrows: { id: string; from: Actor; to: Actor; closed: boolean }[];
   chunks: { cid: string }[];
   seq: number;
+  /** Ad marketplace traffic: absent = the ad operations do nothing. */
+  ads?: AdState;
+  /** PoE traffic by pre-trusted curators on dedicated creators' posts: absent = nothing. */
+  poe?: { curators: Actor[]; posts: string[] };
+}
+
+export interface AdWin {
+  auctionId: string;
+  campaignId: string;
+  model: "cpm" | "cpc";
+  price: bigint;
+  token: string;
+  publisher: string;
+  /** A 202 for this (auctionId, type) was seen (it must be charged, once). */
+  impression: boolean;
+  click: boolean;
+  /** Sends, duplicates included. */
+  sent: number;
+}
+
+export interface CampaignRead {
+  id: string;
+  invokeAt: number;
+  completeAt: number;
+  spent: bigint;
+  reserved: bigint;
+  budget: bigint;
+  impressions: number;
+  clicks: number;
+}
+
+export interface AdState {
+  /** Dedicated accounts (not in `actors`, so the ledger model stays exact). */
+  advertisers: Actor[];
+  publishers: Actor[];
+  /** A few keywords per run: every campaign targets one, every auction asks for one. */
+  keywords: string[];
+  campaigns: { id: string; advertiser: string; budget: bigint; keyword: string }[];
+  wins: AdWin[];
+  reads: CampaignRead[];
+  /** Auctions answered (200 or 204), for the summary. */
+  auctions: number;
 }
 
 export interface TrafficOp {
@@ -195,8 +239,104 @@ export const TRAFFIC: TrafficOp[] = [
       return { kind: "chunk", status: r.status, accepted, attempts, ...(accepted ? { chunk: { cid: r.body.cid as string, sha256 } } : {}) };
     },
   },
-  // Later: { name: "ad.auction", … }, { name: "ad.event", … } (ad marketplace), DHT lookups.
+  // Ad marketplace (DESIGN §7): campaigns with small budgets (so they run out under load),
+  // auctions signed by a publisher, impressions and clicks with the token (duplicates too),
+  // campaign reads (observed spent/reserved for the overspend and monotonicity checks).
+  {
+    name: "campaign.create",
+    weight: 1,
+    async run(s) {
+      const a = s.ads;
+      if (!a || a.campaigns.length >= 12) return null;
+      const who = pick(s, a.advertisers);
+      const keyword = pick(s, a.keywords);
+      const cpc = s.rand() < 0.3;
+      const budget = BigInt(20 + Math.floor(s.rand() * 150));
+      const bid = cpc ? String(20 + Math.floor(s.rand() * 40)) : String(3000 + Math.floor(s.rand() * 3000));
+      const { ev, id } = await event(s, who, "campaign.create", {
+        name: `chaos ${keyword}`,
+        bid: { model: cpc ? "cpc" : "cpm", amount: bid },
+        budget: String(budget),
+        targeting: { keywords: [keyword] },
+        creative: { title: "chaos", text: "an ad", url: "https://example.com/chaos" },
+      });
+      const rec = await submitEvent(s, "campaign.create", ev, id);
+      if (rec.accepted) a.campaigns.push({ id, advertiser: who.did, budget, keyword });
+      return rec;
+    },
+  },
+  {
+    name: "ad.auction",
+    weight: 4,
+    async run(s) {
+      const a = s.ads;
+      if (!a || a.campaigns.length === 0) return null;
+      const pub = pick(s, a.publishers);
+      const body = utf8(JSON.stringify({ placement: `slot-${Math.floor(s.rand() * 4)}`, publisher: pub.did, context: { keywords: [pick(s, a.keywords)] }, ...(s.rand() < 0.5 ? { floor: "2999" } : {}) }));
+      const { r, attempts } = await withRetry(async () => {
+        const authorization = await requestAuthHeader(pub.did, pub.privateKey, "POST", "/v1/ads/auction", body);
+        return s.call("POST", "/v1/ads/auction", { raw: body, headers: { authorization, "content-type": "application/json" } });
+      });
+      if (r.status === 200 || r.status === 204) a.auctions++;
+      if (r.status === 200) {
+        a.wins.push({ auctionId: r.body.auctionId, campaignId: r.body.campaignId, model: r.body.model, price: BigInt(r.body.price), token: r.body.token, publisher: pub.did, impression: false, click: false, sent: 0 });
+      }
+      return { kind: "ad.auction", status: r.status, accepted: r.status === 200 || r.status === 204, attempts };
+    },
+  },
+  {
+    name: "ad.event",
+    weight: 4,
+    async run(s) {
+      const a = s.ads;
+      if (!a || a.wins.length === 0) return null;
+      // Mostly recent wins; an impression first, then maybe a click; repeats are duplicates.
+      const w = a.wins[a.wins.length - 1 - Math.floor(s.rand() * Math.min(a.wins.length, 20))]!;
+      const type = !w.impression || s.rand() < 0.3 ? "impression" : "click";
+      const copies = s.rand() < 0.3 ? 2 : 1;
+      const rs = await Promise.all(Array.from({ length: copies }, () => withRetry(() => s.call("POST", "/v1/ads/events", { body: { token: w.token, type } }))));
+      w.sent += copies;
+      const ok = rs.some(({ r }) => r.status === 202);
+      if (ok && type === "impression") w.impression = true;
+      if (ok && type === "click") w.click = true;
+      const last = rs[rs.length - 1]!;
+      return { kind: "ad.event", status: last.r.status, accepted: ok, attempts: Math.max(...rs.map((x) => x.attempts)) };
+    },
+  },
+  {
+    name: "campaign.read",
+    weight: 1,
+    async run(s) {
+      const a = s.ads;
+      if (!a || a.campaigns.length === 0) return null;
+      const { id } = pick(s, a.campaigns);
+      const invokeAt = Date.now();
+      const { r, attempts } = await withRetry(() => s.call("GET", `/v1/campaigns/${id}`));
+      if (r.status === 200) {
+        a.reads.push({ id, invokeAt, completeAt: Date.now(), spent: BigInt(r.body.spent), reserved: BigInt(r.body.reserved), budget: BigInt(r.body.budget), impressions: r.body.impressions, clicks: r.body.clicks });
+      }
+      // 404: the campaign's event is not applied yet.
+      return { kind: "campaign.read", status: r.status, accepted: r.status === 200 || r.status === 404, attempts };
+    },
+  },
+  // Proof of Engagement: likes by pre-trusted curators on dedicated creators' posts (repeats
+  // of a pair count zero); their weights are checked when the epoch is closed after the run.
+  {
+    name: "poe.like",
+    weight: 2,
+    async run(s) {
+      const p = s.poe;
+      if (!p || p.posts.length === 0) return null;
+      const who = pick(s, p.curators);
+      const target = pick(s, p.posts);
+      const { ev, id } = await event(s, who, "interaction.like", { target });
+      return submitEvent(s, "poe.like", ev, id, { like: { engager: who.did, target } });
+    },
+  },
+  // Later: DHT lookups.
 ];
+
+const utf8 = (x: string) => new TextEncoder().encode(x);
 
 export function hex(b: Uint8Array): string {
   return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");

@@ -1,6 +1,6 @@
 // The history checker finds stale reads and lost updates, not only wrong totals.
 import { describe, expect, it } from "vitest";
-import { checkHistory, type HistoryOp } from "../helpers/history";
+import { checkCampaignHistory, checkHistory, type CampaignOp, type HistoryOp } from "../helpers/history";
 
 const A = "did:a";
 const B = "did:b";
@@ -66,5 +66,67 @@ describe("checkHistory", () => {
     const t3 = h.find((o) => o.type === "transfer" && o.id === "t3")!;
     (t3 as { result: unknown }).result = { status: "applied", block: 1, sequence: 4 };
     expect(checkHistory(h).map((a) => a.kind)).toContain("bad_order");
+  });
+});
+
+/** A correct campaign history: budget 9; auctions a1 (cpm 3) and a2 (cpm 3) won, a3 lost; a1's impression twice (a duplicate), a2's impression and click. */
+function campaignGood(): CampaignOp[] {
+  const read = (client: string, invokeAt: number, completeAt: number, spent: bigint, reserved: bigint, impressions: number, clicks: number, final?: boolean): CampaignOp => ({
+    type: "read",
+    client,
+    invokeAt,
+    completeAt,
+    ...(final ? { final } : {}),
+    result: { spent, reserved, budget: 9n, impressions, clicks },
+  });
+  return [
+    { type: "auction", client: "p1", invokeAt: 0, completeAt: 5, result: { won: true, auctionId: "a1", model: "cpm", price: 3n } },
+    { type: "auction", client: "p2", invokeAt: 0, completeAt: 6, result: { won: true, auctionId: "a2", model: "cpm", price: 3n } },
+    { type: "auction", client: "p3", invokeAt: 0, completeAt: 7, result: { won: false } },
+    read("r", 1, 2, 0n, 9n, 0, 0),
+    { type: "event", client: "p1", invokeAt: 10, completeAt: 12, auctionId: "a1", kind: "impression", result: { status: 202 } },
+    { type: "event", client: "p1", invokeAt: 10, completeAt: 12, auctionId: "a1", kind: "impression", result: { status: 202 } },
+    read("r", 11, 13, 3n, 6n, 1, 0),
+    { type: "event", client: "p2", invokeAt: 14, completeAt: 15, auctionId: "a2", kind: "impression", result: { status: 202 } },
+    { type: "event", client: "p2", invokeAt: 16, completeAt: 17, auctionId: "a2", kind: "click", result: { status: 202 } },
+    read("r", 18, 19, 3n, 6n, 1, 0), // the queue lags: an older state, still monotonic
+    read("r", 40, 41, 6n, 0n, 2, 1, true),
+  ];
+}
+
+describe("checkCampaignHistory", () => {
+  it("accepts a correct concurrent history (duplicates charged once, lagging reads)", () => {
+    expect(checkCampaignHistory(campaignGood())).toEqual([]);
+  });
+
+  it("detects an overspend: spent + reserved > budget in a read", () => {
+    const h = campaignGood();
+    h.push({ type: "read", client: "r2", invokeAt: 20, completeAt: 21, result: { spent: 3n, reserved: 7n, budget: 9n, impressions: 1, clicks: 0 } });
+    expect(checkCampaignHistory(h).map((a) => a.kind)).toEqual(["overspent"]);
+  });
+
+  it("detects spent going backwards between reads ordered in real time", () => {
+    const h = campaignGood();
+    h.push({ type: "read", client: "r2", invokeAt: 20, completeAt: 21, result: { spent: 6n, reserved: 0n, budget: 9n, impressions: 2, clicks: 1 } });
+    h.push({ type: "read", client: "r3", invokeAt: 22, completeAt: 23, result: { spent: 3n, reserved: 0n, budget: 9n, impressions: 1, clicks: 0 } });
+    expect(checkCampaignHistory(h).map((a) => a.kind)).toEqual(["non_monotonic_read"]);
+  });
+
+  it("detects a charge nobody reported yet, or at a wrong price (unreachable read)", () => {
+    const early = campaignGood();
+    early.push({ type: "read", client: "r2", invokeAt: 3, completeAt: 4, result: { spent: 3n, reserved: 6n, budget: 9n, impressions: 1, clicks: 0 } });
+    expect(checkCampaignHistory(early).map((a) => a.kind)).toEqual(["unreachable_read"]);
+    const price = campaignGood();
+    price.push({ type: "read", client: "r2", invokeAt: 20, completeAt: 21, result: { spent: 4n, reserved: 0n, budget: 9n, impressions: 1, clicks: 0 } });
+    expect(checkCampaignHistory(price).map((a) => a.kind)).toEqual(["unreachable_read"]);
+  });
+
+  it("detects a double charge and a lost charge in the final state", () => {
+    const twice = campaignGood();
+    twice[twice.length - 1] = { type: "read", client: "r", invokeAt: 40, completeAt: 41, final: true, result: { spent: 9n, reserved: 0n, budget: 9n, impressions: 2, clicks: 1 } };
+    expect(checkCampaignHistory(twice).map((a) => a.kind)).toEqual(["unreachable_read", "wrong_final"]);
+    const lost = campaignGood();
+    lost[lost.length - 1] = { type: "read", client: "r", invokeAt: 40, completeAt: 41, final: true, result: { spent: 3n, reserved: 0n, budget: 9n, impressions: 1, clicks: 1 } };
+    expect(checkCampaignHistory(lost).map((a) => a.kind)).toContain("wrong_final");
   });
 });
