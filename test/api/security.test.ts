@@ -28,9 +28,10 @@ describe("authentication of writes", () => {
     const me = await newIdentity();
     const s: Samples = { eventId: "0".repeat(64), contentId: "0".repeat(64), did: me.did, cid: "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy", height: "0", instance: "0".repeat(64), node: "node-0" };
     const writes = ROUTES.filter((r) => r.method === "POST" || r.method === "PUT");
-    // Public by design (DESIGN §3): storage challenges; ad interaction events carry a token the
+    // Public by design (DESIGN §3): storage challenges and DHT RPCs (the records they carry are
+    // signed by their provider and verified on STORE); ad interaction events carry a token the
     // deployment signed. Nothing else writes without credentials.
-    expect(writes.filter((r) => r.auth === "public").map((r) => r.path)).toEqual(["/v1/storage/nodes/:id/challenge"]);
+    expect(writes.filter((r) => r.auth === "public").map((r) => r.path)).toEqual(["/v1/storage/nodes/:id/challenge", "/v1/dht/nodes/:id/rpc"]);
     expect(writes.filter((r) => r.auth === "token").map((r) => r.path)).toEqual(["/v1/ads/events"]);
     for (const r of writes) {
       const path = fill(r.path, s);

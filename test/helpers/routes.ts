@@ -40,6 +40,9 @@ export interface RouteSpec {
   skipValidBody?: boolean;
 }
 
+/** POST /v1/dht/nodes/:id/rpc body bound (src/workers/routes/dht.ts RPC_MAX_BYTES). */
+const RPC_MAX = 16 * 1024;
+
 export const ROUTES: RouteSpec[] = [
   { method: "POST", path: "/v1/events", auth: "event", body: { maxBody: 65_536 } },
   { method: "GET", path: "/v1/events/:id", auth: "public" },
@@ -87,6 +90,12 @@ export const ROUTES: RouteSpec[] = [
     body: { maxBody: 8 * 1024 * 1024, valid: (s) => ({ source: "fuzz", engagements: [{ id: "1", kind: "like", engager: s.did, target: "ab".repeat(32), creator: s.did }] }) },
     skipValidBody: true,
   },
+  // Discovery DHT (DESIGN §6): public by design (records are signed by their provider), rate-limited per peer.
+  { method: "POST", path: "/v1/dht/nodes/:id/rpc", auth: "public", body: { maxBody: RPC_MAX, valid: (s) => ({ op: "PING", from: { id: s.eventId } }) } },
+  { method: "GET", path: "/v1/dht/lookup/:target", auth: "public", query: ["via"] },
+  { method: "GET", path: "/v1/dht/providers/:key", auth: "public", query: ["via"] },
+  { method: "GET", path: "/v1/dht/nodes", auth: "public" },
+  { method: "GET", path: "/v1/dht/nodes/:id", auth: "public" },
   { method: "GET", path: "/openapi.json", auth: "public" },
   { method: "GET", path: "/docs", auth: "public" },
   { method: "GET", path: "/", auth: "public" },
