@@ -323,7 +323,11 @@ export class EventShard extends DurableObject<Env> {
   private ensureAlarm(at: number): void {
     if (this.alarmAt !== null && this.alarmAt <= at) return;
     this.alarmAt = at;
-    void this.ctx.storage.setAlarm(at);
+    // A failure here means this instance is going away (reset, eviction): its constructor
+    // re-arms the alarm from the rows on the next start.
+    this.ctx.storage.setAlarm(at).catch(() => {
+      if (this.alarmAt === at) this.alarmAt = null;
+    });
   }
 
   /** Fault injection only (ECHONET_FAULTS=1, POST /v1/admin/faults): drop this instance as a crash would. */
