@@ -21,6 +21,7 @@ import { loadOrCreateIdentity } from "./identity";
 import { migrate, one } from "./sqlite";
 import { abortSelf } from "./fault-reset";
 import { checkOutboundUrl } from "../lib/outbound";
+import { readStreamLimited } from "../lib/stream";
 
 const MIGRATIONS = [
   `CREATE TABLE identity (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), did TEXT NOT NULL, public_key BLOB NOT NULL, pkcs8 BLOB NOT NULL);
@@ -708,24 +709,7 @@ async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 
 async function readText(res: Response, max: number): Promise<string> {
   if (!res.body) return "";
-  const reader = res.body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      throw new Error("response too large");
-    }
-    parts.push(value);
-  }
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return new TextDecoder().decode(out);
+  const bytes = await readStreamLimited(res.body, max);
+  if (bytes === null) throw new Error("response too large");
+  return new TextDecoder().decode(bytes);
 }

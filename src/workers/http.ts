@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import type { z } from "zod";
 import { ApiError, problemResponse, validationError } from "../lib/errors";
 import type { Env } from "../env";
+import { readStreamLimited } from "../lib/stream";
 
 export type AppContext = Context<{ Bindings: Env }>;
 
@@ -28,26 +29,9 @@ export async function readBodyLimited(req: Request, max: number): Promise<Uint8A
     return bytes;
   }
   // Chunked (no length): read piecewise and stop as soon as the limit is passed.
-  const reader = req.body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(max);
-    }
-    parts.push(value);
-  }
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
+  const bytes = await readStreamLimited(req.body, max);
+  if (bytes === null) throw tooLarge(max);
+  return bytes;
 }
 
 const tooLarge = (max: number) => new ApiError(413, "payload_too_large", `request body exceeds ${max} bytes`);
