@@ -81,20 +81,13 @@ export default defineConfig({
         ],
         test: { name: "dht", include: ["test/dht/**/*.test.ts"] },
       },
-      // 256 nodes: only with DHT_256=1. @cloudflare/vitest-pool-workers 0.15.1 re-wraps a DO
-      // class's prototype in one more Proxy on every construction (workers-sdk#15092, fixed by
-      // #15106), so with 256 DhtNode instances every method access walks hundreds of proxies
-      // and the isolate ends in "Maximum call stack size exceeded". Enable after upgrading the
-      // pool; until then scripts/bench-dht.ts checks N = 256 under wrangler dev.
-      ...(process.env.DHT_256 === "1"
-        ? [
-            {
-              extends: true as const,
-              plugins: [base({ DHT_NODES: "256", DHT_RPC_TIMEOUT_MS: "15000" })],
-              test: { name: "dht-256", include: ["test/dht-256/**/*.test.ts"] },
-            },
-          ]
-        : []),
+      // 256 nodes. The installed pool nested one Proxy per DO construction (workers-sdk#15092);
+      // scripts/patch-deps.mjs (postinstall) applies upstream's fix, so 256 DhtNodes now fit.
+      {
+        extends: true,
+        plugins: [base({ DHT_NODES: "256", DHT_RPC_TIMEOUT_MS: "15000" })],
+        test: { name: "dht-256", include: ["test/dht-256/**/*.test.ts"] },
+      },
     ],
   },
 });

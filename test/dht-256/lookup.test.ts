@@ -1,6 +1,6 @@
-// 256 hosted nodes (project dht-256, only with DHT_256=1 — see vitest.config.ts: the installed
-// vitest pool nests one Proxy per DO construction, workers-sdk#15092): lookups return the true
-// k closest within ⌈log2 N⌉ + 2 hops, and a stored provider record is found from any node.
+// 256 hosted nodes (project dht-256): lookups return the true k closest within ⌈log2 N⌉ + 2
+// hops, and a stored provider record is found from any node. The first lookup runs right after
+// provisioning (DECISIONS 127: under wrangler dev it once stalled for minutes).
 import { describe, expect, it } from "vitest";
 import { api, freshIp, newIdentity } from "../helpers/client";
 import { checkLookups, dhtNodes, signedRecord, storeOnClosest } from "../helpers/dht";
@@ -9,7 +9,7 @@ const ip = freshIp();
 
 describe("DHT with 256 nodes", () => {
   it("every lookup returns the true k closest (brute force over GET /v1/dht/nodes) within ⌈log2 N⌉ + 2 hops", async () => {
-    const { maxHops, meanHops } = await checkLookups(256, 8, 3, ip);
+    const { maxHops, meanHops } = await checkLookups(256, 16, 4, ip);
     console.log(`256 nodes: max hops ${maxHops}, mean ${meanHops.toFixed(2)}`);
   }, 400_000);
 
