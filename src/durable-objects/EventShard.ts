@@ -112,14 +112,17 @@ export class EventShard extends DurableObject<Env> {
     const { success } = await this.env.AUTHOR_LIMITER.limit({ key: input.event.author });
 
     // Everything below is synchronous: the existence re-check, the bound and the insert form
-    // one step no other request can interleave with (the await above is the last one).
-    const raced = this.statusOf(input.id);
-    if (raced) return { outcome: "known", status: raced };
-    if (!success) return { outcome: "refused", code: "rate_limited" };
-    if (this.count("pending") >= this.pendingBound()) return { outcome: "refused", code: "overloaded" };
+    // one step no other request can interleave with (the await above is the last one). A
+    // concurrent submit of the same id may have recorded it meanwhile: the refusals look
+    // again first, and the insert itself is conditional (one lookup on the common path).
+    if (!success || this.count("pending") >= this.pendingBound()) {
+      const raced = this.statusOf(input.id);
+      if (raced) return { outcome: "known", status: raced };
+      return { outcome: "refused", code: success ? "overloaded" : "rate_limited" };
+    }
 
     // Durable before the 202; the send is not awaited: if it is lost, the alarm re-enqueues.
-    void this.recordPending(input.id, input.event, input.intakeAt);
+    if (!this.recordPending(input.id, input.event, input.intakeAt)) return { outcome: "known", status: this.statusOf(input.id)! };
     return { outcome: "accepted" };
   }
 
@@ -276,11 +279,11 @@ export class EventShard extends DurableObject<Env> {
    * it to the witness inbox. The returned promise settles when the send does; a failed send
    * is only logged, because the alarm re-enqueues whatever stays pending.
    */
-  private recordPending(id: string, event: Record<string, unknown> & { kind: string; author: string }, intakeAt: number): Promise<void> {
+  private recordPending(id: string, event: Record<string, unknown> & { kind: string; author: string }, intakeAt: number): Promise<void> | null {
     const retryAt = intakeAt + this.config.ATTEST_TIMEOUT_MS;
-    this.sql.exec(
+    const cur = this.sql.exec(
       `INSERT INTO events (id, kind, author, envelope, intake_at, status, attempts, retry_at)
-       VALUES (?, ?, ?, ?, ?, 'pending', 0, ?)`,
+       VALUES (?, ?, ?, ?, ?, 'pending', 0, ?) ON CONFLICT (id) DO NOTHING`,
       id,
       event.kind,
       event.author,
@@ -288,6 +291,7 @@ export class EventShard extends DurableObject<Env> {
       intakeAt,
       retryAt,
     );
+    if (cur.rowsWritten === 0) return null; // already recorded (a concurrent submit of the same id)
     this.bump("pending", 1);
     this.ensureAlarm(retryAt);
     return this.inbox

@@ -61,9 +61,10 @@ export class WitnessNode extends DurableObject<Env> {
   /** One attestation per request, in order. Validation and signing happen before any write. */
   async attestBatch(requests: AttestRequest[]): Promise<Attestation[]> {
     const skew = getConfig(this.env).CLOCK_SKEW_MS;
+    const before = requests.map((r) => this.stored(r.id));
     const fresh = await Promise.all(
-      requests.map(async (r) => {
-        if (this.stored(r.id)) return null;
+      requests.map(async (r, i) => {
+        if (before[i]) return null;
         const outcome = await validateForAttestation(r, skew, this.env);
         const reason = outcome.verdict === "reject" ? outcome.reason : undefined;
         const sig = toBase64Url(await sign(this.privateKey, attestationPayload(r.id, this.did, outcome.verdict, reason)));
@@ -74,18 +75,21 @@ export class WitnessNode extends DurableObject<Env> {
     // batch (a redelivery) got there first, and we always answer with the stored one.
     const now = Date.now();
     return requests.map((r, i) => {
-      const a = fresh[i];
-      if (a) {
-        this.sql.exec(
-          "INSERT OR IGNORE INTO attestations (event_id, verdict, reason, sig, attested_at) VALUES (?, ?, ?, ?, ?)",
-          r.id,
-          a.verdict,
-          a.reason ?? null,
-          a.sig,
-          now,
-        );
-      }
-      return this.stored(r.id)!;
+      const known = before[i];
+      if (known) return known;
+      const a = fresh[i]!;
+      const cur = this.sql.exec(
+        "INSERT OR IGNORE INTO attestations (event_id, verdict, reason, sig, attested_at) VALUES (?, ?, ?, ?, ?)",
+        r.id,
+        a.verdict,
+        a.reason ?? null,
+        a.sig,
+        now,
+      );
+      if (cur.rowsWritten === 0) return this.stored(r.id)!; // a concurrent batch stored first
+      const mine: Attestation = { witness: this.did, verdict: a.verdict, sig: a.sig };
+      if (a.reason !== undefined) mine.reason = a.reason;
+      return mine;
     });
   }
 

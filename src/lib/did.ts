@@ -12,8 +12,23 @@ export function didKeyFromPublicKey(publicKey: Uint8Array): string {
   return "did:key:" + base58btc.encode(bytes);
 }
 
+// Decoded keys are reused (a pure function of the DID): every committee witness decodes the
+// author's did:key, and base58 decoding showed up in CPU profiles. Bounded; copies go out.
+const decoded = new Map<string, Uint8Array | null>();
+const DECODED_MAX = 4096;
+
 /** The raw public key of an Ed25519 did:key, or null when it is anything else. */
 export function publicKeyFromDidKey(did: string): Uint8Array | null {
+  let key = decoded.get(did);
+  if (key === undefined) {
+    key = decodeDidKey(did);
+    if (decoded.size >= DECODED_MAX) decoded.clear();
+    decoded.set(did, key);
+  }
+  return key === null ? null : key.slice();
+}
+
+function decodeDidKey(did: string): Uint8Array | null {
   if (!did.startsWith("did:key:z")) return null;
   let bytes: Uint8Array;
   try {

@@ -69,6 +69,15 @@ describe("base64url (no padding, strict)", () => {
     expect(toHex(fromBase64Url(toBase64Url(all)))).toBe(toHex(all));
   });
 
+  it("agrees with the standard base64 codec (alphabet swapped, padding dropped) on random bytes", () => {
+    for (let n = 0; n < 300; n++) {
+      const b = crypto.getRandomValues(new Uint8Array(n % 100));
+      const want = toBase64(b).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+      expect(toBase64Url(b)).toBe(want);
+      expect(toHex(fromBase64Url(want))).toBe(toHex(b));
+    }
+  });
+
   it("a 64-byte signature is 86 characters", () => {
     expect(toBase64Url(new Uint8Array(64).fill(0xab)).length).toBe(86);
   });
