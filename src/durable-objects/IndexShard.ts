@@ -8,8 +8,12 @@ import type { IndexUpdate } from "../content/ops";
 import { migrate, one, type Migration } from "./sqlite";
 import { shardFactor } from "../search/query";
 import { abortSelf } from "./fault-reset";
+import { Lru } from "../lib/lru";
 
 const PHRASE_CACHE_MAX = 10_000;
+/** Cached shard answers (≤ 11 rows each, a few KB) and snippets (≤ ~300 bytes each). */
+const ANSWER_CACHE_MAX = 2_000;
+const SNIPPET_CACHE_MAX = 10_000;
 
 // The post text is indexed as two columns, `head` (its first HEAD_CHARS, cut at whitespace) and
 // `tail` (the rest), with equal BM25 weights. FTS5's bm25() sums weighted phrase frequencies
@@ -89,6 +93,13 @@ export class IndexShard extends DurableObject<Env> {
   private docCount = 0;
   /** Documents matching each phrase, as of the last change (cleared by every apply that changes something). */
   private readonly phraseHits = new Map<string, number>();
+  /**
+   * Read caches, valid until the next apply that changes something (which clears them in the
+   * same synchronous step, so a read never sees an answer older than the index): whole answers
+   * by query, and snippets by (match, row). Repeated searches then cost no FTS5 work.
+   */
+  private readonly answers = new Lru<string, ShardAnswer>(ANSWER_CACHE_MAX);
+  private readonly snippetCache = new Lru<string, string>(SNIPPET_CACHE_MAX);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -130,6 +141,8 @@ export class IndexShard extends DurableObject<Env> {
     if (indexed + deleted > 0) {
       this.docCount += indexed - deleted;
       this.phraseHits.clear();
+      this.answers.clear();
+      this.snippetCache.clear();
     }
     return { indexed, deleted };
   }
@@ -138,7 +151,13 @@ export class IndexShard extends DurableObject<Env> {
   async queryMany(queries: ShardQuery[]): Promise<(ShardAnswer | { error: string })[]> {
     return queries.map((q) => {
       try {
-        return this.query(q);
+        const key = JSON.stringify(q);
+        let a = this.answers.get(key);
+        if (!a) {
+          a = this.query(q);
+          this.answers.set(key, a);
+        }
+        return a;
       } catch (err) {
         return { error: String(err) };
       }
@@ -156,8 +175,10 @@ export class IndexShard extends DurableObject<Env> {
     });
   }
 
-  async stats(): Promise<{ docs: number; tombstones: number }> {
+  async stats(): Promise<{ docs: number; tombstones: number; answerCache: { hits: number; misses: number }; snippetCache: { hits: number; misses: number } }> {
     return {
+      answerCache: { hits: this.answers.hits, misses: this.answers.misses },
+      snippetCache: { hits: this.snippetCache.hits, misses: this.snippetCache.misses },
       docs: this.docCount,
       tombstones: one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM tombstones"))!.n,
     };
@@ -214,25 +235,36 @@ export class IndexShard extends DurableObject<Env> {
     };
   }
 
-  /** From the head when the head matches (cheap), else from the tail. */
+  /** From the head when the head matches (cheap), else from the tail; cached per (match, row). */
   private snippets(match: string, rowids: number[]): Record<number, string> {
     const out: Record<number, string> = {};
-    if (rowids.length === 0) return out;
+    const todo: number[] = [];
+    for (const id of rowids) {
+      const cached = this.snippetCache.get(`${id}\u0000${match}`);
+      if (cached !== undefined) out[id] = cached;
+      else todo.push(id);
+    }
+    if (todo.length === 0) return out;
     const select = (col: number, ids: number[]) =>
       this.sql.exec<{ rowid: number; s: string }>(
         `SELECT rowid, snippet(fts, ${col}, '${OPEN}', '${CLOSE}', '…', 16) AS s FROM fts WHERE fts MATCH ? AND rowid IN (${ids.map(() => "?").join(",")})`,
         match,
         ...ids,
       );
+    const fresh: Record<number, string> = {};
     const plain = new Map<number, string>(); // head snippets that marked nothing
-    for (const r of select(HEAD_COL, rowids)) {
-      if (r.s.includes(OPEN)) out[r.rowid] = r.s;
+    for (const r of select(HEAD_COL, todo)) {
+      if (r.s.includes(OPEN)) fresh[r.rowid] = r.s;
       else plain.set(r.rowid, r.s);
     }
     if (plain.size > 0) {
-      for (const r of select(TAIL_COL, [...plain.keys()])) out[r.rowid] = r.s.includes(OPEN) ? r.s : plain.get(r.rowid)!;
+      for (const r of select(TAIL_COL, [...plain.keys()])) fresh[r.rowid] = r.s.includes(OPEN) ? r.s : plain.get(r.rowid)!;
     }
-    for (const k of Object.keys(out)) out[Number(k)] = out[Number(k)]!.replaceAll(OPEN, "[").replaceAll(CLOSE, "]");
+    for (const [k, v] of Object.entries(fresh)) {
+      const id = Number(k);
+      out[id] = v.replaceAll(OPEN, "[").replaceAll(CLOSE, "]");
+      this.snippetCache.set(`${id}\u0000${match}`, out[id]!);
+    }
     return out;
   }
 

@@ -6,7 +6,7 @@
 // Each caller's promise is its own: workerd delivers a promise's continuation to the request
 // that awaits it (handle_cross_request_promise_resolution). If the request that happened to
 // send a batch is cancelled, that batch may never settle; so every caller also has its own
-// deadline, after which it sends its item alone.
+// deadline (one per runMany, covering all its keys), after which it sends its items alone.
 
 export interface CoalesceOptions {
   maxItems: number;
@@ -30,7 +30,28 @@ export class Coalescer<Q, R> {
   ) {}
 
   run(key: string, item: Q): Promise<R> {
-    const batched = new Promise<R>((resolve, reject) => {
+    return this.runMany([key], [item]).then((rs) => rs[0]!);
+  }
+
+  /**
+   * One item per key (e.g. one query for every shard), with one deadline for all of them:
+   * if the batches have not all answered by then, the caller sends its items alone.
+   */
+  runMany(keys: string[], items: Q[]): Promise<R[]> {
+    const batched = Promise.all(keys.map((key, i) => this.enqueue(key, items[i]!)));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const alone = new Promise<R[]>((resolve, reject) => {
+      timer = setTimeout(() => {
+        Promise.all(keys.map((key, i) => this.send(key, [items[i]!]).then((rs) => rs[0]!))).then(resolve, reject);
+      }, this.opts.fallbackMs);
+    });
+    return Promise.race([batched, alone]).finally(() => {
+      if (timer !== undefined) clearTimeout(timer);
+    });
+  }
+
+  private enqueue(key: string, item: Q): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
       let p = this.pending.get(key);
       if (!p) {
         p = { items: [], waiters: [], timer: null };
@@ -40,15 +61,6 @@ export class Coalescer<Q, R> {
       p.items.push(item);
       p.waiters.push({ resolve, reject });
       if (p.items.length >= this.opts.maxItems) this.flush(key);
-    });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const alone = new Promise<R>((resolve, reject) => {
-      timer = setTimeout(() => {
-        this.send(key, [item]).then((rs) => resolve(rs[0]!), reject);
-      }, this.opts.fallbackMs);
-    });
-    return Promise.race([batched, alone]).finally(() => {
-      if (timer !== undefined) clearTimeout(timer);
     });
   }
 

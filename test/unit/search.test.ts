@@ -119,6 +119,31 @@ describe("Coalescer", () => {
     expect(await Promise.all([c.run("a", 1), c.run("a", 2)])).toEqual([2, 3]);
     expect(calls).toBe(3); // the hung batch, then each caller alone
   });
+  it("runMany batches one item per key with concurrent callers and answers in key order", async () => {
+    const sent: string[] = [];
+    const c = new Coalescer<number, number>(async (k, xs) => {
+      sent.push(`${k}:${xs.join(",")}`);
+      return xs.map((x) => x * 10);
+    }, { maxItems: 64, lingerMs: 5, fallbackMs: 1000 });
+    const [a, b] = await Promise.all([c.runMany(["s0", "s1"], [1, 2]), c.runMany(["s0", "s1"], [3, 4])]);
+    expect(a).toEqual([10, 20]);
+    expect(b).toEqual([30, 40]);
+    expect(sent.sort()).toEqual(["s0:1,3", "s1:2,4"]);
+  });
+  it("runMany: when one key's batch hangs, the caller resends all its items alone after fallbackMs", async () => {
+    let hung = true;
+    const sent: string[] = [];
+    const c = new Coalescer<number, number>((k, xs) => {
+      sent.push(`${k}:${xs.join(",")}`);
+      if (k === "s1" && hung) {
+        hung = false;
+        return new Promise<number[]>(() => {});
+      }
+      return Promise.resolve(xs.map((x) => x + 1));
+    }, { maxItems: 64, lingerMs: 1, fallbackMs: 50 });
+    expect(await c.runMany(["s0", "s1"], [1, 2])).toEqual([2, 3]);
+    expect(sent.sort()).toEqual(["s0:1", "s0:1", "s1:2", "s1:2"]);
+  });
   it("a failed batch rejects every caller in it", async () => {
     const c = new Coalescer<number, number>(async () => {
       throw new Error("boom");

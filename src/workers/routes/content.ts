@@ -104,7 +104,7 @@ content.get("/search", async (c) => {
     ...(query.tag ? { tag: query.tag } : {}),
     ...(cursor ? { after: { s: cursor.s, i: cursor.i, g: cursor.g } } : {}),
   };
-  const answers = await Promise.all(names.map((n) => queries.run(n, shardQuery)));
+  const answers = await queries.runMany(names, names.map(() => shardQuery));
   const ok = answers.map((a, k) => {
     if ("error" in a) throw new Error(`index shard ${names[k]} failed: ${a.error}`);
     return a;
@@ -121,8 +121,12 @@ content.get("/search", async (c) => {
   // Snippets only for the rows that made the page, from the shards that hold them.
   const wanted = new Map<number, number[]>();
   for (const r of items) wanted.set(r.shard, [...(wanted.get(r.shard) ?? []), r.rowid]);
-  const snips = new Map<number, Record<number, string>>();
-  await Promise.all([...wanted].map(async ([shard, rowids]) => snips.set(shard, await snippets.run(names[shard]!, { match: parsed.match, rowids }))));
+  const snipShards = [...wanted.keys()];
+  const snipped = await snippets.runMany(
+    snipShards.map((shard) => names[shard]!),
+    snipShards.map((shard) => ({ match: parsed.match, rowids: wanted.get(shard)! })),
+  );
+  const snips = new Map<number, Record<number, string>>(snipShards.map((shard, k) => [shard, snipped[k]!]));
   const body: Record<string, unknown> = {
     results: items.map((r) => ({ id: r.id, author: r.author, title: r.title, snippet: snips.get(r.shard)?.[r.rowid] ?? "", score: r.score, createdAt: r.createdAt, tags: r.tags })),
   };

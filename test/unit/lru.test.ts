@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { Lru } from "../../src/lib/lru";
+
+describe("Lru", () => {
+  it("keeps at most max entries and forgets the least recently used first", () => {
+    const c = new Lru<string, number>(2);
+    c.set("a", 1);
+    c.set("b", 2);
+    expect(c.get("a")).toBe(1); // a is now the most recent
+    c.set("c", 3); // evicts b
+    expect(c.size).toBe(2);
+    expect(c.get("b")).toBeUndefined();
+    expect(c.get("a")).toBe(1);
+    expect(c.get("c")).toBe(3);
+  });
+
+  it("overwrites in place, counts hits and misses, clears", () => {
+    const c = new Lru<string, number>(3);
+    c.set("a", 1);
+    c.set("a", 2);
+    expect(c.size).toBe(1);
+    expect(c.get("a")).toBe(2);
+    expect(c.get("x")).toBeUndefined();
+    expect([c.hits, c.misses]).toEqual([1, 1]);
+    c.clear();
+    expect(c.size).toBe(0);
+    expect(c.get("a")).toBeUndefined();
+  });
+
+  it("rejects a non-positive bound", () => {
+    expect(() => new Lru(0)).toThrow(RangeError);
+  });
+});
