@@ -8,6 +8,7 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import WebSocket from "ws";
 import { didKeyFromPublicKey } from "../src/lib/did";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -235,4 +236,50 @@ export async function cannon(url: string, durationS: number, connections: number
   const statusCounts: Record<string, number> = {};
   for (const [code, v] of Object.entries(result.statusCodeStats ?? {})) statusCounts[code] = (v as { count: number }).count;
   return { durationS: result.duration, requests: result.requests.total, p50Ms: result.latency.p50, p99Ms: result.latency.p99, statusCounts, errors: result.errors, timeouts: result.timeouts };
+}
+
+// ---------------------------------------------------------------- CPU profiles (npm run profile, BENCH_PROFILE_PHASE)
+
+export interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }
+
+/** A Chrome DevTools Protocol session with the first inspector target (the Worker isolate). */
+export async function cdp(port: number) {
+  const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as { webSocketDebuggerUrl: string; title?: string }[];
+  const target = targets[0];
+  if (!target) throw new Error("no inspector target");
+  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((r, j) => (ws.once("open", r), ws.once("error", j)));
+  let next = 1;
+  const waiting = new Map<number, (v: any) => void>();
+  ws.on("message", (data) => {
+    const m = JSON.parse(String(data));
+    if (m.id && waiting.has(m.id)) waiting.get(m.id)!(m.result ?? m.error);
+  });
+  const call = (method: string, params: Record<string, unknown> = {}) =>
+    new Promise<any>((resolve) => {
+      const id = next++;
+      waiting.set(id, resolve);
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  return { call, close: () => ws.close(), title: target.title };
+}
+
+/** Self time by source file and by function of a V8 CPU profile. */
+export function summarizeProfile(profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }) {
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const byFn = new Map<string, number>();
+  const byFile = new Map<string, number>();
+  let total = 0;
+  for (const n of profile.nodes) {
+    const us = self.get(n.id) ?? 0;
+    total += us;
+    const file = n.callFrame.url.replace(/^.*\/(src|node_modules)\//, "$1/") || "(native)";
+    const fn = `${n.callFrame.functionName || "(anonymous)"} ${file}:${n.callFrame.lineNumber + 1}`;
+    byFn.set(fn, (byFn.get(fn) ?? 0) + us);
+    byFile.set(file, (byFile.get(file) ?? 0) + us);
+  }
+  const top = (m: Map<string, number>, k: number) =>
+    [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, us]) => `${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${name}`).join("\n");
+  return `total sampled ${(total / 1000).toFixed(0)} ms\n\n-- by file --\n${top(byFile, 25)}\n\n-- by function --\n${top(byFn, 45)}`;
 }

@@ -26,7 +26,7 @@
 // BENCH_STORAGE_CHUNKS (distinct 64 KiB chunks in the GET rotation, default 200; quick 50),
 // BENCH_STORAGE_PUT_CONNECTIONS (concurrent 1 MiB PUTs, default 16).
 import { createHash, randomFillSync, sign as nodeSign } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
@@ -37,7 +37,7 @@ import { accountShardFor } from "../src/workers/shards";
 import { parseQuery } from "../src/search/query";
 import { requestAuthMessage, verifyRequestAuth } from "../src/lib/request-auth";
 import {
-  ROOT, KEEP, INBOX_OVERRIDE, setTmpDir, stopAll, stopServer, sleep, startWrangler, waitReady, deriveEchonetConfig, makeAuthors, postJson, pool, cannon,
+  ROOT, KEEP, INBOX_OVERRIDE, cdp, summarizeProfile, setTmpDir, stopAll, stopServer, sleep, startWrangler, waitReady, deriveEchonetConfig, makeAuthors, postJson, pool, cannon,
   type Server, type Author, type CannonResult,
 } from "./bench-lib";
 
@@ -56,6 +56,30 @@ const ADMIN_TOKEN = "bench-admin-token";
 const ONLY = process.env.BENCH_ONLY;
 if (ONLY !== undefined && ONLY !== "search" && ONLY !== "storage") throw new Error('BENCH_ONLY: "search" or "storage"');
 const SEARCH_DOCS = Number(process.env.BENCH_SEARCH_DOCS ?? (QUICK ? 3000 : 50_000));
+
+/**
+ * BENCH_PROFILE_PHASE=<label> (e.g. chunkPut): record a V8 CPU profile of the EchoNet isolate
+ * while that timed window runs; written to .wrangler/<label>.cpuprofile, summary in the log.
+ */
+async function profiled<T>(label: string, srv: Server, run: () => Promise<T>): Promise<T> {
+  if (process.env.BENCH_PROFILE_PHASE !== label) return run();
+  const inspector = await cdp(srv.inspectorPort);
+  await inspector.call("Profiler.enable");
+  await inspector.call("Profiler.setSamplingInterval", { interval: 200 });
+  await inspector.call("Profiler.start");
+  try {
+    return await run();
+  } finally {
+    const { profile } = await inspector.call("Profiler.stop");
+    inspector.close();
+    writeFileSync(path.join(ROOT, ".wrangler", `${label}.cpuprofile`), JSON.stringify(profile));
+    // The bundle the profile's line numbers refer to (wrangler removes its dev dir on exit).
+    const devRoot = path.join(ROOT, ".wrangler", "bench", ".wrangler", "tmp"); // beside the derived config (deriveEchonetConfig)
+    const bundles = existsSync(devRoot) ? readdirSync(devRoot).filter((d) => d.startsWith("dev-")).map((d) => path.join(devRoot, d, "index.js")).filter((f) => existsSync(f)) : [];
+    if (bundles[0]) copyFileSync(bundles.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]!, path.join(ROOT, ".wrangler", `${label}-bundle.js`));
+    log(`profile of ${label}: .wrangler/${label}.cpuprofile\n${summarizeProfile(profile)}`);
+  }
+}
 
 const D = {
   ...(QUICK
@@ -1218,7 +1242,7 @@ async function storagePhase(opts: { configFile: string; tmp: string; loadAvg: Re
       return out;
     };
     const refP1 = await putRun("refP1", ref.base, false, D.warmup);
-    const echoPut = await putRun("chunkPut", srv.base, true, D.warmup);
+    const echoPut = await profiled("chunkPut", srv, () => putRun("chunkPut", srv.base, true, D.warmup));
     const refP2 = await putRun("refP2", ref.base, false, 1);
     const refPutMBps = ((refP1.ok / refP1.durationS + refP2.ok / refP2.durationS) / 2) * (PUT_CHUNK_BYTES / 1e6);
     const putRatio = echoPut.ok / echoPut.durationS / ((refP1.ok / refP1.durationS + refP2.ok / refP2.durationS) / 2);

@@ -8,10 +8,9 @@ import { sign as nodeSign } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
-import WebSocket from "ws";
 import { canonicalBytes } from "../src/lib/jcs";
 import { toBase64Url } from "../src/lib/encoding";
-import { ROOT, deriveEchonetConfig, makeAuthors, sleep, startWrangler, stopAll, waitReady, type Author } from "./bench-lib";
+import { ROOT, cdp, deriveEchonetConfig, makeAuthors, sleep, startWrangler, stopAll, summarizeProfile, waitReady, type Author } from "./bench-lib";
 
 const RATE = Number(process.env.BENCH_PROFILE_RATE ?? 500);
 const SECONDS = Number(process.env.BENCH_PROFILE_S ?? 20);
@@ -24,48 +23,6 @@ function signPosts(authors: Author[], n: number): string[] {
     const unsigned = { v: 1, kind: "content.post", author: author.did, nonce: `p${tag}-${i.toString(36)}`, createdAt: new Date().toISOString(), body: { text: `profile event ${i}: the quick brown fox jumps over the lazy dog ${["alpha", "beta", "gamma", "delta"][i % 4]}` } };
     return JSON.stringify({ ...unsigned, sig: toBase64Url(new Uint8Array(nodeSign(null, canonicalBytes(unsigned), author.key))) });
   });
-}
-
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }
-
-async function cdp(port: number) {
-  const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as { webSocketDebuggerUrl: string; title?: string }[];
-  const target = targets[0];
-  if (!target) throw new Error("no inspector target");
-  const ws = new WebSocket(target.webSocketDebuggerUrl);
-  await new Promise((r, j) => (ws.once("open", r), ws.once("error", j)));
-  let next = 1;
-  const waiting = new Map<number, (v: any) => void>();
-  ws.on("message", (data) => {
-    const m = JSON.parse(String(data));
-    if (m.id && waiting.has(m.id)) waiting.get(m.id)!(m.result ?? m.error);
-  });
-  const call = (method: string, params: Record<string, unknown> = {}) =>
-    new Promise<any>((resolve) => {
-      const id = next++;
-      waiting.set(id, resolve);
-      ws.send(JSON.stringify({ id, method, params }));
-    });
-  return { call, close: () => ws.close(), title: target.title };
-}
-
-function summarize(profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }) {
-  const self = new Map<number, number>();
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
-  const byFn = new Map<string, number>();
-  const byFile = new Map<string, number>();
-  let total = 0;
-  for (const n of profile.nodes) {
-    const us = self.get(n.id) ?? 0;
-    total += us;
-    const file = n.callFrame.url.replace(/^.*\/(src|node_modules)\//, "$1/") || "(native)";
-    const fn = `${n.callFrame.functionName || "(anonymous)"} ${file}:${n.callFrame.lineNumber + 1}`;
-    byFn.set(fn, (byFn.get(fn) ?? 0) + us);
-    byFile.set(file, (byFile.get(file) ?? 0) + us);
-  }
-  const top = (m: Map<string, number>, k: number) =>
-    [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, us]) => `${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${name}`).join("\n");
-  return `total sampled ${(total / 1000).toFixed(0)} ms\n\n-- by file --\n${top(byFile, 25)}\n\n-- by function --\n${top(byFn, 45)}`;
 }
 
 async function main() {
@@ -130,7 +87,7 @@ async function main() {
       .filter((f) => existsSync(f))
       .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
     if (dev) copyFileSync(dev, path.join(ROOT, ".wrangler", "profile-bundle.js"));
-    console.log(summarize(profile));
+    console.log(summarizeProfile(profile));
     console.log(`\nfull profile: .wrangler/profile.cpuprofile (open in Chrome DevTools)`);
   } finally {
     await stopAll();

@@ -3,9 +3,8 @@
 // nodes. The directory is fixed by configuration, so the cache never goes stale within a run.
 import type { Env } from "../env";
 import { getConfig } from "../lib/config";
-import type { ProviderRecord } from "../lib/dht";
+import { compareDistance, idWords, keyIdOf, type ProviderRecord } from "../lib/dht";
 import { SEED, type Contact, type HostedEntry } from "../durable-objects/DhtNode";
-import { sha256HexSync } from "../lib/hash";
 
 let cache: { n: number; entries: HostedEntry[]; byId: Map<string, HostedEntry> } | undefined;
 let pending: { n: number; p: Promise<HostedEntry[]> } | undefined;
@@ -37,10 +36,21 @@ export async function lookupNode(env: Env, target: string, via?: string): Promis
 export const withAddrs = (origin: string, nodes: Contact[]): Contact[] =>
   nodes.map((c) => (c.addr ? c : { id: c.id, addr: `${origin}/v1/dht/nodes/${c.id}/rpc` }));
 
-/** Publishes signed provider records through a hosted node chosen by the publisher's name. */
-export async function publishProviders(env: Env, publisher: string, records: ProviderRecord[]): Promise<{ keys: number; stores: number }> {
+/**
+ * Publishes signed provider records, each through the hosted node closest (XOR) to its key: the
+ * replicas of one chunk, published by different storage nodes, meet at the same node, which
+ * looks the key up once for all of them (DhtNode.publishLookup).
+ */
+export async function publishProviders(env: Env, records: ProviderRecord[]): Promise<{ keys: number; stores: number }> {
   if (records.length === 0) return { keys: 0, stores: 0 };
   const { entries } = await hostedNodes(env);
-  const via = entries[parseInt(sha256HexSync(publisher).slice(0, 8), 16) % entries.length]!;
-  return dhtStub(env, via.name).publish(records);
+  const byVia = new Map<string, ProviderRecord[]>();
+  for (const r of records) {
+    const t = idWords(keyIdOf(r.key));
+    let via = entries[0]!;
+    for (const e of entries) if (compareDistance(t, idWords(e.id), idWords(via.id)) < 0) via = e;
+    byVia.set(via.name, [...(byVia.get(via.name) ?? []), r]);
+  }
+  const results = await Promise.all([...byVia].map(([via, rs]) => dhtStub(env, via).publish(rs)));
+  return results.reduce((a, b) => ({ keys: a.keys + b.keys, stores: a.stores + b.stores }), { keys: 0, stores: 0 });
 }

@@ -38,6 +38,14 @@ const MIGRATIONS = [
    CREATE TABLE bucket_refresh (bucket INTEGER PRIMARY KEY, at INTEGER NOT NULL);`,
 ];
 
+/** A routing-table row as DhtNode mirrors it in memory. */
+interface MirroredContact {
+  addr: string | null;
+  bucket: number;
+  lastSeen: number;
+  fails: number;
+}
+
 /** A contact: hosted nodes have no addr (reached by binding); external ones always have one. */
 export interface Contact {
   id: string;
@@ -71,6 +79,11 @@ const RESPONSE_MAX_BYTES = 256 * 1024;
 const FRESH_MS = 10_000;
 const REPLICATE_KEYS_PER_TICK = 256;
 const PUBLISH_CONCURRENCY = 4;
+/** last_seen of a known contact is written at most this often. */
+const SEEN_WRITE_MS = 1000;
+/** A publishing lookup's answer serves the same key for this long (the replicas of one chunk). */
+const PUBLISH_LOOKUP_REUSE_MS = 10_000;
+const PUBLISH_LOOKUPS_MAX = 4096;
 const JOIN_WAVE = 8;
 
 const stats = { queries: 0, lookups: 0 };
@@ -84,6 +97,19 @@ export class DhtNode extends DurableObject<Env> {
   private readonly peers = new Map<string, { tokens: number; at: number }>();
   private readonly inflight = new Map<string, number>();
   private readonly pinging = new Set<number>();
+  /**
+   * In-memory mirror of the contacts table (id → addr, bucket) and bucket sizes, loaded on first
+   * use and changed only together with the table (same synchronous step): every RPC sorts the
+   * table and every reply names up to k nodes, and the per-contact SQL lookups that answered
+   * "known? how full is its bucket?" dominated the DHT's CPU profile.
+   */
+  private table: Map<string, MirroredContact> | null = null;
+  private readonly bucketSizes = new Map<number, number>();
+  private readonly publishLookups = new Map<string, { at: number; p: Promise<Contact[]> }>();
+  /** Cached facts about the records table: row count (null = unknown), earliest expiry (undefined = unknown, null = none), the "expire" timer's due time (null = unknown). */
+  private recordCount: number | null = null;
+  private minExpiry: number | null | undefined = undefined;
+  private expireDue: number | null = null;
   private provisioning: Promise<HostedEntry[]> | null = null;
   private joining: Promise<void> | null = null;
 
@@ -277,9 +303,9 @@ export class DhtNode extends DurableObject<Env> {
     const batches = new Map<string, { contact: Contact; records: ProviderRecord[] }>();
     const keys = [...byKey.keys()];
     for (let i = 0; i < keys.length; i += PUBLISH_CONCURRENCY) {
-      const found = await Promise.all(keys.slice(i, i + PUBLISH_CONCURRENCY).map((k) => this.iterativeLookup(keyIdOf(k))));
-      found.forEach((f, j) => {
-        for (const c of f.nodes) {
+      const found = await Promise.all(keys.slice(i, i + PUBLISH_CONCURRENCY).map((k) => this.publishLookup(keyIdOf(k))));
+      found.forEach((nodes, j) => {
+        for (const c of nodes) {
           const b = batches.get(c.id) ?? { contact: c, records: [] };
           b.records.push(...byKey.get(keys[i + j]!)!);
           batches.set(c.id, b);
@@ -287,6 +313,25 @@ export class DhtNode extends DurableObject<Env> {
       });
     }
     return { keys: keys.length, stores: await this.sendBatches([...batches.values()]) };
+  }
+
+  /**
+   * The k closest to a key for publishing, shared for PUBLISH_LOOKUP_REUSE_MS: every replica of a
+   * chunk is published (by its own storage node, routed here by the key) within moments of the
+   * others, and one lookup serves them all (the in-flight one included).
+   */
+  private publishLookup(keyId: string): Promise<Contact[]> {
+    const now = Date.now();
+    const hit = this.publishLookups.get(keyId);
+    if (hit && now - hit.at < PUBLISH_LOOKUP_REUSE_MS) return hit.p;
+    if (this.publishLookups.size >= PUBLISH_LOOKUPS_MAX) {
+      for (const [k, v] of this.publishLookups) if (now - v.at >= PUBLISH_LOOKUP_REUSE_MS) this.publishLookups.delete(k);
+      if (this.publishLookups.size >= PUBLISH_LOOKUPS_MAX) this.publishLookups.clear();
+    }
+    const p = this.iterativeLookup(keyId).then((r) => r.nodes);
+    p.catch(() => this.publishLookups.delete(keyId));
+    this.publishLookups.set(keyId, { at: now, p });
+    return p;
   }
 
   private async sendBatches(batches: { contact: Contact; records: ProviderRecord[] }[]): Promise<number> {
@@ -440,19 +485,54 @@ export class DhtNode extends DurableObject<Env> {
     return { id: c.id, addr: c.addr };
   }
 
+  private contactTable(): Map<string, MirroredContact> {
+    if (!this.table) {
+      this.table = new Map();
+      this.bucketSizes.clear();
+      for (const r of this.sql.exec<{ id: string; addr: string | null; bucket: number; last_seen: number; fails: number }>("SELECT id, addr, bucket, last_seen, fails FROM contacts")) {
+        this.table.set(r.id, { addr: r.addr, bucket: r.bucket, lastSeen: r.last_seen, fails: r.fails });
+        this.bucketSizes.set(r.bucket, (this.bucketSizes.get(r.bucket) ?? 0) + 1);
+      }
+    }
+    return this.table;
+  }
+
+  private insertContact(id: string, addr: string | null, bucket: number, lastSeen: number): void {
+    const table = this.contactTable();
+    if (table.has(id)) return;
+    this.sql.exec("INSERT OR IGNORE INTO contacts (id, addr, bucket, last_seen, fails) VALUES (?, ?, ?, ?, 0)", id, addr, bucket, lastSeen);
+    table.set(id, { addr, bucket, lastSeen, fails: 0 });
+    this.bucketSizes.set(bucket, (this.bucketSizes.get(bucket) ?? 0) + 1);
+  }
+
+  private deleteContact(id: string): void {
+    const table = this.contactTable();
+    const c = table.get(id);
+    this.sql.exec("DELETE FROM contacts WHERE id = ?", id);
+    if (!c) return;
+    table.delete(id);
+    this.bucketSizes.set(c.bucket, (this.bucketSizes.get(c.bucket) ?? 1) - 1);
+  }
+
   /** Kademlia's update rule for a node we heard from (synchronous). */
   private see(c: Contact, now: number): void {
     const s = this.requireSelf();
     if (c.id === s.id) return;
     const bucket = bucketIndex(s.id, c.id);
     const addr = this.hosted.has(c.id) ? null : (c.addr ?? null);
-    if (one(this.sql.exec("SELECT 1 AS x FROM contacts WHERE id = ?", c.id))) {
+    const table = this.contactTable();
+    const known = table.get(c.id);
+    if (known) {
+      // Heard from again: refresh last_seen, at most once per SEEN_WRITE_MS (LRS order needs no finer grain).
+      if (now - known.lastSeen < SEEN_WRITE_MS && known.fails === 0 && (addr === null || addr === known.addr)) return;
       this.sql.exec("UPDATE contacts SET last_seen = ?, fails = 0, addr = COALESCE(?, addr) WHERE id = ?", now, addr, c.id);
+      known.lastSeen = now;
+      known.fails = 0;
+      if (addr !== null) known.addr = addr;
       return;
     }
-    const size = one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM contacts WHERE bucket = ?", bucket))!.n;
-    if (size < K) {
-      this.sql.exec("INSERT INTO contacts (id, addr, bucket, last_seen, fails) VALUES (?, ?, ?, ?, 0)", c.id, addr, bucket, now);
+    if ((this.bucketSizes.get(bucket) ?? 0) < K) {
+      this.insertContact(c.id, addr, bucket, now);
       this.sql.exec("DELETE FROM replacements WHERE id = ?", c.id);
       return;
     }
@@ -478,41 +558,42 @@ export class DhtNode extends DurableObject<Env> {
    */
   private hearsay(c: Contact): void {
     const s = this.requireSelf();
-    if (c.id === s.id || one(this.sql.exec("SELECT 1 AS x FROM contacts WHERE id = ?", c.id))) return;
+    if (c.id === s.id || this.contactTable().has(c.id)) return;
     const bucket = bucketIndex(s.id, c.id);
-    const size = one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM contacts WHERE bucket = ?", bucket))!.n;
-    if (size < K) this.sql.exec("INSERT INTO contacts (id, addr, bucket, last_seen, fails) VALUES (?, NULL, ?, 0, 0)", c.id, bucket);
+    if ((this.bucketSizes.get(bucket) ?? 0) < K) this.insertContact(c.id, null, bucket, 0);
   }
 
   private async pingOldest(bucket: number, id: string, addr: string | null): Promise<void> {
     const r = await this.query(addr ? { id, addr } : { id }, { op: "PING", from: this.selfContact() });
-    if (r.ok) this.sql.exec("UPDATE contacts SET last_seen = ?, fails = 0 WHERE id = ?", Date.now(), id);
-    else this.evict(id, bucket);
+    if (r.ok) {
+      const now = Date.now();
+      this.sql.exec("UPDATE contacts SET last_seen = ?, fails = 0 WHERE id = ?", now, id);
+      const m = this.contactTable().get(id);
+      if (m) Object.assign(m, { lastSeen: now, fails: 0 });
+    } else this.evict(id, bucket);
   }
 
   /** A failed query: the contact is evicted after MAX_FAILS consecutive failures. */
   private failed(c: Contact): void {
     const row = one(this.sql.exec<{ fails: number; bucket: number }>("UPDATE contacts SET fails = fails + 1 WHERE id = ? RETURNING fails, bucket", c.id));
+    const m = this.contactTable().get(c.id);
+    if (m && row) m.fails = row.fails;
     if (row && row.fails >= MAX_FAILS) this.evict(c.id, row.bucket);
   }
 
   private evict(id: string, bucket: number): void {
-    this.sql.exec("DELETE FROM contacts WHERE id = ?", id);
-    const size = one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM contacts WHERE bucket = ?", bucket))!.n;
-    if (size >= K) return;
+    this.deleteContact(id);
+    if ((this.bucketSizes.get(bucket) ?? 0) >= K) return;
     const next = one(this.sql.exec<{ id: string; addr: string | null; seen: number }>("SELECT id, addr, seen FROM replacements WHERE bucket = ? ORDER BY seen DESC LIMIT 1", bucket));
     if (!next) return;
     this.sql.exec("DELETE FROM replacements WHERE id = ?", next.id);
-    this.sql.exec("INSERT OR IGNORE INTO contacts (id, addr, bucket, last_seen, fails) VALUES (?, ?, ?, ?, 0)", next.id, next.addr, bucket, next.seen);
+    this.insertContact(next.id, next.addr, bucket, next.seen);
   }
 
   /** The n contacts closest to target (optionally without one id). */
   private closest(target: string, n: number, except?: string): Contact[] {
-    const all = this.sql
-      .exec<{ id: string; addr: string | null }>("SELECT id, addr FROM contacts")
-      .toArray()
-      .filter((r) => r.id !== except)
-      .map((r) => (r.addr ? { id: r.id, addr: r.addr } : { id: r.id }));
+    const all: Contact[] = [];
+    for (const [id, c] of this.contactTable()) if (id !== except) all.push(c.addr ? { id, addr: c.addr } : { id });
     return byDistance(target, all).slice(0, n);
   }
 
@@ -533,22 +614,34 @@ export class DhtNode extends DurableObject<Env> {
   private storeRecord(r: ProviderRecord, now: number): "stored" | "full" {
     const keyId = keyIdOf(r.key);
     const exp = Date.parse(r.expiresAt);
-    const prev = one(this.sql.exec<{ expires_at: number }>("SELECT expires_at FROM records WHERE key_id = ? AND provider = ?", keyId, r.provider));
+    this.minExpiry ??= one(this.sql.exec<{ e: number | null }>("SELECT MIN(expires_at) AS e FROM records"))?.e ?? null;
+    if (this.minExpiry !== null && this.minExpiry <= now) this.dropExpired(now);
+    // One read for both questions: this provider's current expiry, and how many providers the key has.
+    const row = one(
+      this.sql.exec<{ n: number; prev: number | null }>(
+        "SELECT COUNT(*) AS n, MAX(CASE WHEN provider = ? THEN expires_at END) AS prev FROM records WHERE key_id = ?",
+        r.provider,
+        keyId,
+      ),
+    )!;
+    const prev = row.prev === null ? null : { expires_at: row.prev };
     if (prev) {
       if (exp > prev.expires_at) {
         this.sql.exec("UPDATE records SET expires_at = ?, expires_iso = ?, sig = ?, addr = ? WHERE key_id = ? AND provider = ?", exp, r.expiresAt, r.sig, r.addr ?? null, keyId, r.provider);
+        this.minExpiry = undefined; // the old expiry may have been the minimum
       }
-      this.setTimerMin("expire", exp);
+      this.expireTimerAt(exp);
       return "stored";
     }
-    this.sql.exec("DELETE FROM records WHERE expires_at <= ?", now);
-    const perKey = one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM records WHERE key_id = ?", keyId))!.n;
-    if (perKey >= MAX_PROVIDERS_PER_KEY) {
+    if (row.n >= MAX_PROVIDERS_PER_KEY) {
       const soonest = one(this.sql.exec<{ provider: string; expires_at: number }>("SELECT provider, expires_at FROM records WHERE key_id = ? ORDER BY expires_at LIMIT 1", keyId))!;
       if (soonest.expires_at >= exp) return "full";
       this.sql.exec("DELETE FROM records WHERE key_id = ? AND provider = ?", keyId, soonest.provider);
-    } else if (one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM records"))!.n >= getConfig(this.env).DHT_MAX_RECORDS) {
-      return "full";
+      this.recordCount = null;
+      this.minExpiry = undefined;
+    } else {
+      this.recordCount ??= one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM records"))!.n;
+      if (this.recordCount >= getConfig(this.env).DHT_MAX_RECORDS) return "full";
     }
     this.sql.exec(
       "INSERT INTO records (key_id, key, provider, addr, expires_at, expires_iso, sig) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -560,8 +653,24 @@ export class DhtNode extends DurableObject<Env> {
       r.expiresAt,
       r.sig,
     );
-    this.setTimerMin("expire", exp);
+    if (this.recordCount !== null) this.recordCount++;
+    if (this.minExpiry !== undefined && (this.minExpiry === null || exp < this.minExpiry)) this.minExpiry = exp;
+    this.expireTimerAt(exp);
     return "stored";
+  }
+
+  /** Deletes expired records (and forgets the cached count and minimum). */
+  private dropExpired(now: number): void {
+    this.sql.exec("DELETE FROM records WHERE expires_at <= ?", now);
+    this.recordCount = null;
+    this.minExpiry = undefined;
+  }
+
+  /** The "expire" timer at `exp` unless it is already due earlier (one write per new minimum). */
+  private expireTimerAt(exp: number): void {
+    if (this.expireDue !== null && this.expireDue <= exp) return;
+    this.setTimerMin("expire", exp);
+    this.expireDue = one(this.sql.exec<{ due: number }>("SELECT due FROM timers WHERE name = 'expire'"))?.due ?? null;
   }
 
   private recordsFor(keyId: string, now: number): ProviderRecord[] {
@@ -600,7 +709,10 @@ export class DhtNode extends DurableObject<Env> {
     const due = this.sql.exec<{ name: string }>("SELECT name FROM timers WHERE due <= ?", now).toArray().map((r) => r.name);
     // Reschedule first, so a crash mid-task still leaves the next run armed.
     for (const name of due) {
-      if (name === "expire") this.sql.exec("DELETE FROM timers WHERE name = 'expire'");
+      if (name === "expire") {
+        this.sql.exec("DELETE FROM timers WHERE name = 'expire'");
+        this.expireDue = null;
+      }
       else this.setTimer(name, now + period);
     }
     await this.armAlarm();
@@ -613,9 +725,10 @@ export class DhtNode extends DurableObject<Env> {
   }
 
   private expire(now: number): void {
-    this.sql.exec("DELETE FROM records WHERE expires_at <= ?", now);
+    this.dropExpired(now);
+    this.expireDue = null; // the alarm consumed the timer row (or will replace it below)
     const next = one(this.sql.exec<{ e: number | null }>("SELECT MIN(expires_at) AS e FROM records"))?.e;
-    if (next !== null && next !== undefined) this.setTimerMin("expire", next);
+    if (next !== null && next !== undefined) this.expireTimerAt(next);
   }
 
   /** Bucket refresh: a lookup of a random ID in every bucket up to the nearest one not looked up for a period. */

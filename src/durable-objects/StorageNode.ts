@@ -17,7 +17,7 @@ import { publishProviders } from "../dht/hosted";
 import { loadOrCreateIdentity, type DoIdentity } from "./identity";
 
 /** DHT publishing: a short delay gathers a burst of PUTs into one batch; retries after a failure. */
-const PUBLISH_DELAY_MS = 200;
+const PUBLISH_DELAY_MS = 2000;
 const PUBLISH_RETRY_MS = 5000;
 const PUBLISH_BATCH = 256;
 
@@ -177,7 +177,7 @@ export class StorageNode extends DurableObject<Env> {
       const records = await Promise.all(healthy.map((cid) => signProviderRecord({ key: cid, provider: this.identity!.did, expiresAt }, this.identity!.privateKey)));
       let next = now + Math.max(1000, Math.floor(config.DHT_RECORD_TTL_MS / 2));
       try {
-        await publishProviders(this.env, name, records);
+        await publishProviders(this.env, records);
       } catch (err) {
         console.error("dht publish failed; retrying", name, err);
         next = now + PUBLISH_RETRY_MS;

@@ -73,6 +73,36 @@ export function auditPathOfLeaves(leaves: Uint8Array[], m: number): Uint8Array[]
 
 export const merkleRootHex = (bytes: Uint8Array, leafSize = LEAF_SIZE): string => toHex(merkleRootOfLeaves(chunkLeaves(bytes, leafSize)));
 
+/**
+ * The same root, every hash by native WebCrypto: for a 1 MiB chunk the pure-JS hashes took
+ * ~40 ms of the isolate's thread per PUT. Built bottom-up a level at a time, an odd last node
+ * moving up unchanged — the same tree as RFC 6962's split at the largest power of two. For the
+ * upload path; Durable Objects that must not await keep the synchronous version.
+ */
+export async function merkleRootHexAsync(bytes: Uint8Array, leafSize = LEAF_SIZE): Promise<string> {
+  const digest = async (buf: Uint8Array) => new Uint8Array(await crypto.subtle.digest("SHA-256", buf));
+  let level: Uint8Array[] = await Promise.all(
+    chunkLeaves(bytes, leafSize).map((leaf) => {
+      const buf = new Uint8Array(leaf.length + 1);
+      buf.set(leaf, 1);
+      return digest(buf);
+    }),
+  );
+  while (level.length > 1) {
+    const next: Promise<Uint8Array>[] = [];
+    for (let i = 0; i + 1 < level.length; i += 2) {
+      const buf = new Uint8Array(65);
+      buf[0] = 0x01;
+      buf.set(level[i]!, 1);
+      buf.set(level[i + 1]!, 33);
+      next.push(digest(buf));
+    }
+    if (level.length % 2 === 1) next.push(Promise.resolve(level[level.length - 1]!));
+    level = await Promise.all(next);
+  }
+  return toHex(level[0]!);
+}
+
 /** The leaf bytes and hex audit path that prove leaf `index` of `bytes`. */
 export function proveLeaf(bytes: Uint8Array, index: number, leafSize = LEAF_SIZE): { leaf: Uint8Array; proof: string[] } {
   const leaves = chunkLeaves(bytes, leafSize);

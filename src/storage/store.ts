@@ -5,7 +5,7 @@ import type { Env } from "../env";
 import { getConfig } from "../lib/config";
 import { cidForBytes, cidForDigest } from "../lib/cid";
 import { fromBase64 } from "../lib/encoding";
-import { LEAF_SIZE, leafCountFor, merkleRootHex, verifyProof } from "../lib/merkle";
+import { LEAF_SIZE, leafCountFor, merkleRootHexAsync, verifyProof } from "../lib/merkle";
 import { allStorageNodes, challengeIndex, chunkIndexFor, rendezvousOrder } from "../lib/placement";
 import type { ChunkMeta } from "../durable-objects/ChunkIndex";
 
@@ -59,7 +59,7 @@ export async function putChunk(env: Env, owner: string, bytes: Uint8Array, bytes
     const { created, meta } = await index.commit({
       cid,
       size: bytes.length,
-      merkleRoot: merkleRootHex(bytes),
+      merkleRoot: await merkleRootHexAsync(bytes),
       leafSize: LEAF_SIZE,
       owner,
       storedAt: new Date().toISOString(),

@@ -3,7 +3,7 @@
 // were recomputed independently with node:crypto (a 10-line recursive MTH/PATH).
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { auditPathOfLeaves, chunkLeaves, leafCountFor, merkleRootHex, merkleRootOfLeaves, proveLeaf, verifyProof } from "../../src/lib/merkle";
+import { auditPathOfLeaves, chunkLeaves, leafCountFor, merkleRootHex, merkleRootHexAsync, merkleRootOfLeaves, proveLeaf, verifyProof } from "../../src/lib/merkle";
 import { challengeIndex, rendezvousOrder } from "../../src/lib/placement";
 import { fromHex, toHex } from "../../src/lib/encoding";
 import { sha256HexSync } from "../../src/lib/hash";
@@ -48,6 +48,16 @@ describe("RFC 6962 Merkle tree hash", () => {
     expect(leafCountFor(4096)).toBe(1);
     expect(leafCountFor(4097)).toBe(2);
     expect(merkleRootHex(chunk)).toBe("5635b73f45946809a9c450c61998cbf8b8ad92a18f9aa5c71830abb526aa664f");
+  });
+
+  it("merkleRootHexAsync (WebCrypto leaf hashes) gives the same root for every shape", async () => {
+    const chunk = Uint8Array.from({ length: 10000 }, (_, i) => i % 251);
+    expect(await merkleRootHexAsync(chunk)).toBe("5635b73f45946809a9c450c61998cbf8b8ad92a18f9aa5c71830abb526aa664f");
+    for (const n of [0, 1, 4095, 4096, 4097, 3 * 4096, 5 * 4096 + 7, 1024 * 1024]) {
+      const bytes = crypto.getRandomValues(new Uint8Array(Math.min(n, 65536)));
+      const big = n > 65536 ? Uint8Array.from({ length: n }, (_, i) => bytes[i % bytes.length]! ^ (i >> 16)) : bytes.subarray(0, n);
+      expect(await merkleRootHexAsync(big), `size ${n}`).toBe(merkleRootHex(big));
+    }
   });
 });
 
