@@ -19,11 +19,13 @@ import autocannon from "autocannon";
 import { canonicalBytes } from "../src/lib/jcs";
 import { toBase64Url } from "../src/lib/encoding";
 import { requestAuthMessage } from "../src/lib/request-auth";
-import { ROOT, KEEP, setTmpDir, stopAll, sleep, startWrangler, waitReady, deriveEchonetConfig, makeAuthors, postJson, pool, type Author } from "./bench-lib";
+import { ROOT, KEEP, setTmpDir, stopAll, sleep, startWrangler, waitReady, deriveEchonetConfig, makeAuthors, openFds, postJson, pool, type Author } from "./bench-lib";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const CAMPAIGNS = Number(process.env.BENCH_ADS_CAMPAIGNS ?? (QUICK ? 1000 : 10_000));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+/** Cap (s) on waiting, after the setup, for idle Campaign DOs to close. */
+const IDLE_CAP_S = Number(process.env.BENCH_ADS_IDLE_CAP_S ?? 120);
 const D = QUICK
   ? { reference: 4, auction: 6, tokens: 500, advertisers: 10, publishers: 20 }
   : { reference: 15, auction: 20, tokens: 3000, advertisers: 50, publishers: 100 };
@@ -155,6 +157,18 @@ async function main() {
     const m = await waitApplied(srv.base, mints, 120);
     if (m.applied !== mints.length) throw new Error(`mints: ${JSON.stringify(m)}`);
     const final0 = await finalCount(srv.base);
+    // Local limit (DECISIONS 142): every open SQLite-backed DO holds three file descriptors
+    // (database, -wal, -shm) and this sandbox's hard limit is 20,000, so at most ~6,600
+    // Campaign DOs can be open at once in one workerd. Sample the count while creating.
+    let fdPeak = 0;
+    let fdSampling = true;
+    const fdSampler = (async () => {
+      while (fdSampling) {
+        const n = srv.proc.pid ? openFds(srv.proc.pid) : null;
+        if (n !== null) fdPeak = Math.max(fdPeak, n);
+        await sleep(1000);
+      }
+    })();
     const tc = Date.now();
     const campaignIds: string[] = [];
     await pool(Array.from({ length: CAMPAIGNS }, (_, i) => i), 32, async (i) => {
@@ -176,7 +190,19 @@ async function main() {
     await waitFinalCount(srv.base, final0, campaignIds.length, QUICK ? 600 : 3600);
     const created = await waitApplied(srv.base, campaignIds, 120);
     const setupMs = Date.now() - tc;
-    log(`setup: ${CAMPAIGNS} campaign.create submitted in ${submittedMs} ms, final in ${setupMs} ms: ${JSON.stringify(created)}`);
+    log(`setup: ${CAMPAIGNS} campaign.create submitted in ${submittedMs} ms, final in ${setupMs} ms: ${JSON.stringify(created)}; open fds peak ${fdPeak}`);
+    // Let idle Campaign DOs close (workerd evicts an actor ~10 s after its last request) before
+    // the auctions wake the winners again: wait until the open descriptors stop falling.
+    const idleStart = Date.now();
+    let fds = srv.proc.pid ? openFds(srv.proc.pid) : null;
+    for (let prev = Infinity; fds !== null && fds < prev - 50 && Date.now() - idleStart < IDLE_CAP_S * 1000; ) {
+      prev = fds;
+      await sleep(10_000);
+      fds = openFds(srv.proc.pid!);
+    }
+    fdSampling = false;
+    await fdSampler;
+    log(`idle: open fds ${fds ?? "n/a"} after ${Math.round((Date.now() - idleStart) / 1000)} s`);
 
     // 3. Auctions.
     const auctionReq = {

@@ -3,7 +3,7 @@
 // limits, signing identities, autocannon wrappers. Importing this starts nothing.
 import { spawn, type ChildProcess } from "node:child_process";
 import { KeyObject } from "node:crypto";
-import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -282,4 +282,45 @@ export function summarizeProfile(profile: { nodes: ProfileNode[]; samples: numbe
   const top = (m: Map<string, number>, k: number) =>
     [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, us]) => `${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${name}`).join("\n");
   return `total sampled ${(total / 1000).toFixed(0)} ms\n\n-- by file --\n${top(byFile, 25)}\n\n-- by function --\n${top(byFn, 45)}`;
+}
+
+// ---------------------------------------------------------------- process file descriptors (Linux)
+
+/** Every descendant process of `pid` (via /proc; empty elsewhere). */
+export function descendantPids(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  try {
+    for (const d of readdirSync("/proc")) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+/** Open file descriptors of `pid` and its descendants (null when /proc is not readable). */
+export function openFds(pid: number): number | null {
+  let n = 0;
+  try {
+    for (const p of [pid, ...descendantPids(pid)]) n += readdirSync(`/proc/${p}/fd`).length;
+  } catch {
+    return null;
+  }
+  return n;
 }

@@ -369,8 +369,8 @@ function adsPaths() {
     },
     "/v1/campaigns": {
       get: {
-        summary: "An advertiser's campaigns, newest first (at most 100)",
-        parameters: [{ name: "advertiser", in: "query", required: true, schema: { type: "string" } }],
+        summary: "An advertiser's campaigns, newest first (limit 1–100, default 100; nextCursor while more remain)",
+        parameters: [{ name: "advertiser", in: "query", required: true, schema: { type: "string" } }, limitQuery, cursorQuery],
         responses: { "200": json("CampaignList", "Campaigns"), "400": problem("validation_failed") },
       },
     },

@@ -342,7 +342,7 @@ export class EchoNetClient {
   // ---- ads (DESIGN §7) ----
 
   campaign = (id: string) => this.get<T.Campaign>(`/v1/campaigns/${seg(id)}`);
-  campaigns = (advertiser?: string) => this.get<T.CampaignList>(`/v1/campaigns${qs({ advertiser })}`);
+  campaigns = (advertiser?: string, page: T.Page = {}) => this.get<T.CampaignList>(`/v1/campaigns${qs({ advertiser, ...page })}`);
   /** Runs an auction as the publisher (the client's identity signs the request): a win or null (204). */
   auction = (req: Omit<T.AuctionRequest, "publisher"> & { publisher?: string }) =>
     this.request<T.AuctionWin | null>("POST", "/v1/ads/auction", { json: { ...req, publisher: req.publisher ?? this.requireIdentity().did }, signed: true });

@@ -184,9 +184,17 @@ export class AdMarket extends DurableObject<Env> {
     };
   }
 
-  /** Campaign ids of an advertiser, newest first (every shard indexes every campaign). */
-  async listByAdvertiser(advertiser: string, limit: number): Promise<string[]> {
-    return this.sql.exec<{ id: string }>("SELECT id FROM campaigns WHERE advertiser = ? ORDER BY created_seq DESC LIMIT ?", advertiser, limit).toArray().map((r) => r.id);
+  /** Campaigns of an advertiser, newest first, created before sequence `before` if given (every shard indexes every campaign). */
+  async listByAdvertiser(advertiser: string, limit: number, before?: number): Promise<{ id: string; seq: number }[]> {
+    return this.sql
+      .exec<{ id: string; seq: number }>(
+        "SELECT id, created_seq AS seq FROM campaigns WHERE advertiser = ? AND created_seq < ? ORDER BY created_seq DESC LIMIT ?",
+        advertiser,
+        before ?? Number.MAX_SAFE_INTEGER,
+        limit,
+      )
+      .toArray()
+      .map((r) => ({ id: r.id, seq: r.seq }));
   }
 
   async stats(): Promise<{ campaigns: number; slices: number }> {

@@ -421,7 +421,7 @@ export const AdEventAccepted = named(
 );
 
 export const CampaignIdParam = z.strictObject({ id: Hex64 });
-export const CampaignListQuery = z.strictObject({ advertiser: Did });
+export const CampaignListQuery = z.strictObject({ advertiser: Did, limit: Limit.optional(), cursor: z.string().max(512).optional() });
 
 export const CampaignView = named(
   z.object({
@@ -448,4 +448,4 @@ export const CampaignView = named(
   "Campaign",
   "spent + reserved ≤ budget at every instant",
 );
-export const CampaignList = named(z.object({ campaigns: z.array(CampaignView) }), "CampaignList");
+export const CampaignList = named(z.object({ campaigns: z.array(CampaignView), nextCursor: z.string().optional() }), "CampaignList");

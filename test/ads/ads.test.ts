@@ -48,6 +48,26 @@ describe("campaigns", () => {
     expectSupplyInvariant(await supply());
   });
 
+  it("GET /v1/campaigns pages newest first with limit and an opaque cursor; bad cursors are 400s", async () => {
+    const adv = await funded("1000");
+    const ids = await Promise.all([0, 1, 2].map(() => createCampaign(adv, campaignBody(kw(), { budget: "10" }))));
+    const q = `/v1/campaigns?advertiser=${encodeURIComponent(adv.did)}`;
+    const all = await api("GET", q);
+    expect(all.status).toBe(200);
+    expect(all.body.nextCursor).toBeUndefined();
+    const newestFirst = all.body.campaigns.map((x: { id: string }) => x.id);
+    expect([...newestFirst].sort()).toEqual([...ids].sort());
+    const p1 = await api("GET", `${q}&limit=2`);
+    expect(p1.body.campaigns.map((x: { id: string }) => x.id)).toEqual(newestFirst.slice(0, 2));
+    expect(typeof p1.body.nextCursor).toBe("string");
+    const p2 = await api("GET", `${q}&limit=2&cursor=${p1.body.nextCursor}`);
+    expect(p2.body.campaigns.map((x: { id: string }) => x.id)).toEqual(newestFirst.slice(2));
+    expect(p2.body.nextCursor).toBeUndefined();
+    expectProblem(await api("GET", `${q}&cursor=not-a-cursor`), 400, "validation_failed");
+    expectProblem(await api("GET", `${q}&limit=0`), 400, "validation_failed");
+    expectProblem(await api("GET", `${q}&limit=101`), 400, "validation_failed");
+  });
+
   it("update: only the advertiser, only an existing campaign; addBudget escrows more; ended returns the unspent escrow", async () => {
     const adv = await funded("1000");
     const other = await funded("1000");

@@ -3,7 +3,7 @@
 import { Hono } from "hono";
 import type { Env } from "../../env";
 import { getConfig } from "../../lib/config";
-import { ApiError } from "../../lib/errors";
+import { ApiError, validationError } from "../../lib/errors";
 import { sha256HexSync } from "../../lib/hash";
 import { verifyRequestAuth } from "../../lib/request-auth";
 import { AdEventRequest, AuctionRequest, CampaignIdParam, CampaignListQuery } from "../../schemas/api";
@@ -11,6 +11,7 @@ import { importTokenKey, verifyToken } from "../../ads/token";
 import { AD_KEYRING, adMarketShard } from "../../ads/types";
 import type { AdInteractionMessage } from "../../queues/messages";
 import { parseJson, parseOr400, readBodyLimited } from "../http";
+import { decodeCursor, encodeCursor, isSeqCursor } from "../../search/merge";
 
 export const ads = new Hono<{ Bindings: Env }>();
 
@@ -77,10 +78,19 @@ ads.get("/campaigns/:id", async (c) => {
 });
 
 ads.get("/campaigns", async (c) => {
-  const { advertiser } = parseOr400(CampaignListQuery, c.req.query(), "query");
+  const { advertiser, limit = LIST_LIMIT, cursor } = parseOr400(CampaignListQuery, c.req.query(), "query");
+  let before: number | undefined;
+  if (cursor !== undefined) {
+    const v = decodeCursor(cursor, isSeqCursor);
+    if (!v) throw validationError("invalid cursor", [{ path: "cursor", message: "not a cursor issued by this API" }]);
+    before = v.q;
+  }
   const n = getConfig(c.env).AD_MARKET_SHARDS;
   const shard = parseInt(sha256HexSync(advertiser).slice(0, 8), 16) % n; // every shard indexes every campaign
-  const ids = await c.env.AD_MARKET.getByName(adMarketShard(shard)).listByAdvertiser(advertiser, LIST_LIMIT);
-  const views = await Promise.all(ids.map((id) => c.env.CAMPAIGN.getByName(id).view()));
-  return c.json({ campaigns: views.filter((v) => v !== null) });
+  const rows = await c.env.AD_MARKET.getByName(adMarketShard(shard)).listByAdvertiser(advertiser, limit + 1, before);
+  const page = rows.slice(0, limit);
+  const views = await Promise.all(page.map((r) => c.env.CAMPAIGN.getByName(r.id).view()));
+  const body: { campaigns: unknown[]; nextCursor?: string } = { campaigns: views.filter((v) => v !== null) };
+  if (rows.length > limit) body.nextCursor = encodeCursor({ q: page[page.length - 1]!.seq });
+  return c.json(body);
 });
