@@ -6,9 +6,9 @@
 // cannot cover its price is skipped (the auction re-ranks without it).
 //
 // Auctions with a viewer are routed to the shard that owns the viewer, so frequency caps are
-// counted in one place (persisted: a reset does not forget them). The campaign definitions are
-// persisted too and reloaded at start; slices live in memory only (a reset forgets them and
-// the Campaign DO releases them when they expire).
+// counted in one place (persisted: a reset does not forget them). The campaign definitions and
+// the budget slices (with what was issued from each) are persisted too and reloaded at start,
+// so an evicted or reset shard resumes where it stopped instead of refilling every campaign.
 //
 // The "keyring" instance of this class holds the HMAC secret that signs ad tokens.
 import { DurableObject } from "cloudflare:workers";
@@ -26,6 +26,10 @@ const MIGRATIONS = [
    CREATE INDEX campaigns_advertiser ON campaigns (advertiser, created_seq);
    CREATE TABLE freq (campaign TEXT NOT NULL, viewer TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (campaign, viewer));
    CREATE TABLE keyring (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), secret BLOB NOT NULL);`,
+  // v2: the budget slices survive an eviction or reset. In memory only, a restarted shard knew
+  // neither which slices it held nor how much of each it had issued: every campaign an auction
+  // looked at then needed a refill (a storm of Campaign wake-ups after any idle period).
+  `CREATE TABLE slices (campaign TEXT PRIMARY KEY, id TEXT NOT NULL, amount TEXT NOT NULL, issued TEXT NOT NULL, issue_until INTEGER NOT NULL);`,
 ];
 
 const REFILL_BACKOFF_MS = 1000;
@@ -87,6 +91,13 @@ export class AdMarket extends DurableObject<Env> {
     ctx.blockConcurrencyWhile(async () => {
       migrate(this.sql, MIGRATIONS);
       for (const r of this.sql.exec<{ entry: string }>("SELECT entry FROM campaigns")) this.index(JSON.parse(r.entry) as MarketEntry);
+      for (const r of this.sql.exec<{ campaign: string; id: string; amount: string; issued: string; issue_until: number }>("SELECT * FROM slices")) {
+        const m = this.campaigns.get(r.campaign);
+        if (!m) continue;
+        const amount = BigInt(r.amount);
+        const issued = BigInt(r.issued);
+        m.slice = { id: r.id, amount, remaining: amount - issued, issued, issueUntil: r.issue_until };
+      }
     });
   }
 
@@ -115,7 +126,7 @@ export class AdMarket extends DurableObject<Env> {
       m.retryAt = 0;
       if (lease && m.slice?.id !== lease.id) {
         this.dropSlice(m);
-        m.slice = { id: lease.id, amount: BigInt(lease.amount), remaining: BigInt(lease.amount), issued: 0n, issueUntil: lease.issueUntil };
+        this.setSlice(m, { id: lease.id, amount: BigInt(lease.amount), remaining: BigInt(lease.amount), issued: 0n, issueUntil: lease.issueUntil });
       }
     }
   }
@@ -160,6 +171,7 @@ export class AdMarket extends DurableObject<Env> {
       }
       s.remaining -= price;
       s.issued += price;
+      this.sql.exec("UPDATE slices SET issued = ? WHERE campaign = ?", s.issued.toString(), m.id);
       if (viewer && m.entry.frequencyCap !== undefined) {
         this.sql.exec("INSERT INTO freq (campaign, viewer, n) VALUES (?, ?, 1) ON CONFLICT (campaign, viewer) DO UPDATE SET n = n + 1", m.id, viewer);
       }
@@ -305,7 +317,7 @@ export class AdMarket extends DurableObject<Env> {
     let ret: { id: string; issued: string } | undefined;
     if (spent && m.slice) {
       ret = { id: m.slice.id, issued: m.slice.issued.toString() };
-      m.slice = null;
+      this.setSlice(m, null);
     }
     const stub = this.env.CAMPAIGN.getByName(m.id);
     const p = stub
@@ -318,7 +330,7 @@ export class AdMarket extends DurableObject<Env> {
         }
         if (r.lease) {
           this.dropSlice(m);
-          m.slice = { id: r.lease.id, amount: BigInt(r.lease.amount), remaining: BigInt(r.lease.amount), issued: 0n, issueUntil: r.lease.issueUntil };
+          this.setSlice(m, { id: r.lease.id, amount: BigInt(r.lease.amount), remaining: BigInt(r.lease.amount), issued: 0n, issueUntil: r.lease.issueUntil });
         } else {
           m.retryAt = Date.now() + REFILL_BACKOFF_MS;
         }
@@ -345,11 +357,28 @@ export class AdMarket extends DurableObject<Env> {
     }
   }
 
+  /** The campaign's current slice, in memory and in the slices table (same synchronous step). */
+  private setSlice(m: Mem, slice: Slice | null): void {
+    m.slice = slice;
+    if (slice) {
+      this.sql.exec(
+        "INSERT OR REPLACE INTO slices (campaign, id, amount, issued, issue_until) VALUES (?, ?, ?, ?, ?)",
+        m.id,
+        slice.id,
+        slice.amount.toString(),
+        slice.issued.toString(),
+        slice.issueUntil,
+      );
+    } else {
+      this.sql.exec("DELETE FROM slices WHERE campaign = ?", m.id);
+    }
+  }
+
   /** Stops issuing from the current slice and hands it back with what was issued from it. */
   private dropSlice(m: Mem): void {
     const s = m.slice;
     if (!s) return;
-    m.slice = null;
+    this.setSlice(m, null);
     this.ctx.waitUntil(
       this.env.CAMPAIGN.getByName(m.id)
         .returnLeases([{ id: s.id, issued: s.issued.toString() }])
