@@ -202,7 +202,8 @@ async function main() {
     }
     fdSampling = false;
     await fdSampler;
-    log(`idle: open fds ${fds ?? "n/a"} after ${Math.round((Date.now() - idleStart) / 1000)} s`);
+    const idleWaitS = Math.round((Date.now() - idleStart) / 1000);
+    log(`idle: open fds ${fds ?? "n/a"} after ${idleWaitS} s`);
 
     // 3. Auctions.
     const auctionReq = {
@@ -282,6 +283,7 @@ async function main() {
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "?", memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
       loadAverage1m: { before: loadBefore, after: os.loadavg()[0]! },
       campaigns: { requested: CAMPAIGNS, ...created, submitMs: submittedMs, setupMs, leaseMs: LEASE_MS },
+      openFds: { setupPeak: fdPeak, afterIdle: fds, idleWaitS: idleWaitS },
       reference: { run1PerSec: ref1.perSec, run2PerSec: ref2.perSec, meanPerSec: refMean },
       auctions: { perSec: auctionPerSec, ratio, target: TARGET_RATIO, p50Ms: auctions.p50Ms, p99Ms: auctions.p99Ms, statusCounts: auctions.statusCounts, connections: CONNECTIONS, durationS: auctions.durationS },
       interactions: { tokens: tokens.length, campaigns: involved.length, accepted, acceptedPerSec: (accepted / acceptedMs) * 1000, charged, chargedPerSec, chargedMs },
@@ -310,6 +312,7 @@ connections. Every auction request is signed by its publisher (request auth) jus
 | figure | value |
 | --- | --- |
 | active campaigns | ${r.campaigns.applied} (created through signed \`campaign.create\` events in ${(r.campaigns.setupMs / 1000).toFixed(0)} s) |
+| open file descriptors (3 per open SQLite DO; local hard limit 20,000) | peak ${r.openFds?.setupPeak ?? "n/a"} while creating; ${r.openFds?.afterIdle ?? "n/a"} after ${r.openFds?.idleWaitS ?? "?"} s idle, before the auctions |
 | reference (mean of two runs) | ${f(r.reference.meanPerSec)} req/s |
 | auctions (200 + 204) | ${f(r.auctions.perSec)} /s → **${r.auctions.ratio.toFixed(2)} × reference** (target ≥ ${r.auctions.target}) |
 | auction latency | p50 ${r.auctions.p50Ms} ms, p99 ${r.auctions.p99Ms} ms |
