@@ -19,7 +19,7 @@ import autocannon from "autocannon";
 import { canonicalBytes } from "../src/lib/jcs";
 import { toBase64Url } from "../src/lib/encoding";
 import { requestAuthMessage } from "../src/lib/request-auth";
-import { ROOT, KEEP, setTmpDir, stopAll, sleep, startWrangler, waitReady, deriveEchonetConfig, makeAuthors, openFds, postJson, pool, type Author } from "./bench-lib";
+import { ROOT, KEEP, setTmpDir, stopAll, sleep, startWrangler, waitReady, deriveEchonetConfig, makeAuthors, openFds, postJson, pool, profiled, type Author } from "./bench-lib";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const CAMPAIGNS = Number(process.env.BENCH_ADS_CAMPAIGNS ?? (QUICK ? 1000 : 10_000));
@@ -219,7 +219,7 @@ async function main() {
     // auctions find them dry and the shards refill them, at most 16 at a time each.
     const warm = await ac(`${srv.base}/v1/ads/auction`, QUICK ? 6 : 15, auctionReq);
     log(`auction warm-up: ${JSON.stringify(warm.statusCounts)}, errors ${warm.errors}, timeouts ${warm.timeouts}`);
-    const auctions = await ac(`${srv.base}/v1/ads/auction`, D.auction, auctionReq);
+    const auctions = await profiled("auctions", srv, () => ac(`${srv.base}/v1/ads/auction`, D.auction, auctionReq), log);
     const auctionOk = (auctions.statusCounts["200"] ?? 0) + (auctions.statusCounts["204"] ?? 0);
     const auctionPerSec = auctionOk / auctions.durationS;
     log(`auctions: ${auctionPerSec.toFixed(0)}/s (200+204), p50 ${auctions.p50Ms} ms, p99 ${auctions.p99Ms} ms, statuses ${JSON.stringify(auctions.statusCounts)}, errors ${auctions.errors}, timeouts ${auctions.timeouts}`);

@@ -3,7 +3,7 @@
 // limits, signing identities, autocannon wrappers. Importing this starts nothing.
 import { spawn, type ChildProcess } from "node:child_process";
 import { KeyObject } from "node:crypto";
-import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -323,4 +323,28 @@ export function openFds(pid: number): number | null {
     return null;
   }
   return n;
+}
+
+/**
+ * BENCH_PROFILE_PHASE=<label> (e.g. chunkPut): record a V8 CPU profile of the EchoNet isolate
+ * while that timed window runs; written to .wrangler/<label>.cpuprofile, summary in the log.
+ */
+export async function profiled<T>(label: string, srv: Server, run: () => Promise<T>, log: (m: string) => void): Promise<T> {
+  if (process.env.BENCH_PROFILE_PHASE !== label) return run();
+  const inspector = await cdp(srv.inspectorPort);
+  await inspector.call("Profiler.enable");
+  await inspector.call("Profiler.setSamplingInterval", { interval: 200 });
+  await inspector.call("Profiler.start");
+  try {
+    return await run();
+  } finally {
+    const { profile } = await inspector.call("Profiler.stop");
+    inspector.close();
+    writeFileSync(path.join(ROOT, ".wrangler", `${label}.cpuprofile`), JSON.stringify(profile));
+    // The bundle the profile's line numbers refer to (wrangler removes its dev dir on exit).
+    const devRoot = path.join(ROOT, ".wrangler", "bench", ".wrangler", "tmp"); // beside the derived config (deriveEchonetConfig)
+    const bundles = existsSync(devRoot) ? readdirSync(devRoot).filter((d) => d.startsWith("dev-")).map((d) => path.join(devRoot, d, "index.js")).filter((f) => existsSync(f)) : [];
+    if (bundles[0]) copyFileSync(bundles.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]!, path.join(ROOT, ".wrangler", `${label}-bundle.js`));
+    log(`profile of ${label}: .wrangler/${label}.cpuprofile\n${summarizeProfile(profile)}`);
+  }
 }

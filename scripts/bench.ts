@@ -26,7 +26,7 @@
 // BENCH_STORAGE_CHUNKS (distinct 64 KiB chunks in the GET rotation, default 200; quick 50),
 // BENCH_STORAGE_PUT_CONNECTIONS (concurrent 1 MiB PUTs, default 16).
 import { createHash, randomFillSync, sign as nodeSign } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
@@ -37,7 +37,7 @@ import { accountShardFor } from "../src/workers/shards";
 import { parseQuery } from "../src/search/query";
 import { requestAuthMessage, verifyRequestAuth } from "../src/lib/request-auth";
 import {
-  ROOT, KEEP, INBOX_OVERRIDE, cdp, summarizeProfile, setTmpDir, stopAll, stopServer, sleep, startWrangler, waitReady, deriveEchonetConfig, makeAuthors, postJson, pool, cannon,
+  ROOT, KEEP, INBOX_OVERRIDE, profiled, setTmpDir, stopAll, stopServer, sleep, startWrangler, waitReady, deriveEchonetConfig, makeAuthors, postJson, pool, cannon,
   type Server, type Author, type CannonResult,
 } from "./bench-lib";
 
@@ -56,30 +56,6 @@ const ADMIN_TOKEN = "bench-admin-token";
 const ONLY = process.env.BENCH_ONLY;
 if (ONLY !== undefined && ONLY !== "search" && ONLY !== "storage") throw new Error('BENCH_ONLY: "search" or "storage"');
 const SEARCH_DOCS = Number(process.env.BENCH_SEARCH_DOCS ?? (QUICK ? 3000 : 50_000));
-
-/**
- * BENCH_PROFILE_PHASE=<label> (e.g. chunkPut): record a V8 CPU profile of the EchoNet isolate
- * while that timed window runs; written to .wrangler/<label>.cpuprofile, summary in the log.
- */
-async function profiled<T>(label: string, srv: Server, run: () => Promise<T>): Promise<T> {
-  if (process.env.BENCH_PROFILE_PHASE !== label) return run();
-  const inspector = await cdp(srv.inspectorPort);
-  await inspector.call("Profiler.enable");
-  await inspector.call("Profiler.setSamplingInterval", { interval: 200 });
-  await inspector.call("Profiler.start");
-  try {
-    return await run();
-  } finally {
-    const { profile } = await inspector.call("Profiler.stop");
-    inspector.close();
-    writeFileSync(path.join(ROOT, ".wrangler", `${label}.cpuprofile`), JSON.stringify(profile));
-    // The bundle the profile's line numbers refer to (wrangler removes its dev dir on exit).
-    const devRoot = path.join(ROOT, ".wrangler", "bench", ".wrangler", "tmp"); // beside the derived config (deriveEchonetConfig)
-    const bundles = existsSync(devRoot) ? readdirSync(devRoot).filter((d) => d.startsWith("dev-")).map((d) => path.join(devRoot, d, "index.js")).filter((f) => existsSync(f)) : [];
-    if (bundles[0]) copyFileSync(bundles.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]!, path.join(ROOT, ".wrangler", `${label}-bundle.js`));
-    log(`profile of ${label}: .wrangler/${label}.cpuprofile\n${summarizeProfile(profile)}`);
-  }
-}
 
 const D = {
   ...(QUICK
@@ -1189,6 +1165,22 @@ async function storagePhase(opts: { configFile: string; tmp: string; loadAvg: Re
       if (r.status !== 200 || !got.equals(chunks[0]!.bytes)) throw new Error(`storage setup: ${label} GET → ${r.status}, ${got.length} bytes (not the uploaded chunk)`);
     }
     log(`storage: ${chunks.length} chunks of 64 KiB uploaded and seeded in ${uploadMs} ms (${round(replicasSeen / chunks.length, 2)} replicas each); read-back check ok`);
+    // The upload's background work — every replica published as a DHT provider record (3 × k
+    // STOREs per chunk) — finishes before the timed windows: the GET figure is the steady state.
+    const td = Date.now();
+    let advertised = 0;
+    const sample = chunks.slice(-5);
+    while (Date.now() - td < 60_000) {
+      advertised = 0;
+      for (const ch of sample) {
+        const r = await fetch(`${srv.base}/v1/dht/providers/${ch.cid}`);
+        if (r.status === 200 && ((await r.json()) as { providers: unknown[] }).providers.length >= Math.round(replicasSeen / chunks.length)) advertised++;
+      }
+      if (advertised === sample.length) break;
+      await sleep(1000);
+    }
+    const dhtSettleMs = Date.now() - td;
+    log(`storage: the last ${sample.length} chunks' replicas advertised in the DHT after ${dhtSettleMs} ms (${advertised}/${sample.length})`);
 
     // (1) GET, rotating over the same keys on both sides.
     const cids = chunks.map((c) => c.cid);
@@ -1242,7 +1234,7 @@ async function storagePhase(opts: { configFile: string; tmp: string; loadAvg: Re
       return out;
     };
     const refP1 = await putRun("refP1", ref.base, false, D.warmup);
-    const echoPut = await profiled("chunkPut", srv, () => putRun("chunkPut", srv.base, true, D.warmup));
+    const echoPut = await profiled("chunkPut", srv, () => putRun("chunkPut", srv.base, true, D.warmup), log);
     const refP2 = await putRun("refP2", ref.base, false, 1);
     const refPutMBps = ((refP1.ok / refP1.durationS + refP2.ok / refP2.durationS) / 2) * (PUT_CHUNK_BYTES / 1e6);
     const putRatio = echoPut.ok / echoPut.durationS / ((refP1.ok / refP1.durationS + refP2.ok / refP2.durationS) / 2);
@@ -1260,6 +1252,7 @@ async function storagePhase(opts: { configFile: string; tmp: string; loadAvg: Re
       getChunkBytes: GET_CHUNK_BYTES,
       putChunkBytes: PUT_CHUNK_BYTES,
       uploadMs,
+      dhtSettleMs,
       replicasPerChunk: round(replicasSeen / cids.length, 2),
       get: {
         connections: CONNECTIONS,
@@ -1826,7 +1819,7 @@ function renderStorage(r: Results, num: number): { rows: string; detail: string;
     `| — chunk PUT latency p50 / p99; 503 overloaded; other non-2xx | ${w.p50Ms} ms / ${w.p99Ms} ms; ${w.overloaded}; ${w.otherNon2xx} (errors ${w.errors}, timeouts ${w.timeouts}) | ${lat(p.reference)} | — | — | — |`,
   ].join("\n");
   const detail = [
-    `- Storage phase${S.separateRun ? ` (run on its own with \`BENCH_ONLY=storage\`, ${S.startedAt} – ${S.finishedAt}; the rest of this page comes from the run of ${r.startedAt})` : ""}: fresh EchoNet instance (ready in ${S.readyMs} ms) and the raw-R2 reference \`bench/r2ref\` (ready in ${S.refReadyMs} ms), side by side. ${S.getChunks} chunks of 64 KiB uploaded with signed PUTs in ${S.uploadMs} ms (${S.replicasPerChunk} replicas each) and seeded into the reference under the same keys.`,
+    `- Storage phase${S.separateRun ? ` (run on its own with \`BENCH_ONLY=storage\`, ${S.startedAt} – ${S.finishedAt}; the rest of this page comes from the run of ${r.startedAt})` : ""}: fresh EchoNet instance (ready in ${S.readyMs} ms) and the raw-R2 reference \`bench/r2ref\` (ready in ${S.refReadyMs} ms), side by side. ${S.getChunks} chunks of 64 KiB uploaded with signed PUTs in ${S.uploadMs} ms (${S.replicasPerChunk} replicas each) and seeded into the reference under the same keys${S.dhtSettleMs !== undefined ? `; the timed windows start once the upload's DHT provider records are published (${S.dhtSettleMs} ms after it)` : ""}.`,
     `  - GET: EchoNet ${e.requests} requests in ${e.durationS} s (statuses ${sc(e.statusCounts)}); reference ${g.reference.map((x: any) => `${x.label} ${x.requests} in ${x.durationS} s (statuses ${sc(x.statusCounts)}, p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms)`).join(", ")}.`,
     `  - PUT: EchoNet ${w.requests} requests in ${w.durationS} s, ${w.created} answered 201 (statuses ${sc(w.statusCounts)}); reference ${p.reference.map((x: any) => `${x.label} ${x.requests} in ${x.durationS} s, ${x.okPerSec}/s (statuses ${sc(x.statusCounts)}, p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms)`).join(", ")}. After the phase the ${S.nodesAfter.length} storage nodes held ${S.replicasAfter} replicas (${S.nodesAfter.map((n: any) => `${n.id} ${n.chunks}`).join(", ")}).`,
     S.loadAverage1m ? `  - 1-minute load average: ${Object.entries(S.loadAverage1m).map(([k, v]) => `${k} ${v}`).join(", ")}.` : "",
