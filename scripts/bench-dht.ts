@@ -50,10 +50,11 @@ async function main() {
     if (nodes.length !== N) throw new Error(`expected ${N} nodes, got ${nodes.length}`);
     log(`provisioned in ${provisionMs} ms`);
 
-    // The first lookup after provisioning is reported on its own: it has stalled for 35-200 s
-    // under wrangler dev at N = 256 (see docs/DECISIONS.md 127), then lookups are fast.
+    // The first lookup after provisioning is reported on its own: it stalled for 35-200 s under
+    // wrangler dev at N = 256 (DECISIONS 127, 144) while the client reused an idle socket.
     const f0 = performance.now();
-    await (await fetch(`${srv.base}/v1/dht/lookup/${randomId()}?via=${nodes[0]!.id}`, { signal: AbortSignal.timeout(600_000) })).json();
+    // On a fresh connection too (DECISIONS 144: the stall was the client's idle keep-alive socket).
+    JSON.parse(await getOnce(`${srv.base}/v1/dht/lookup/${randomId()}?via=${nodes[0]!.id}`));
     const firstLookupMs = Math.round(performance.now() - f0);
     log(`first lookup after provisioning: ${firstLookupMs} ms`);
 

@@ -65,7 +65,7 @@ const D = {
   // caps (s) on posting and on waiting for the index; search load (s); query-set sizes.
   ...(QUICK
     ? { lagRate: 20, lagS: 5, searchDocs: SEARCH_DOCS, bulkCapS: 60, indexCapS: 60, search: 5, searchQueries: 500, overlapQueries: 40 }
-    : { lagRate: 50, lagS: 20, searchDocs: SEARCH_DOCS, bulkCapS: 240, indexCapS: 120, search: 20, searchQueries: 3000, overlapQueries: 100 }),
+    : { lagRate: 50, lagS: 20, searchDocs: SEARCH_DOCS, bulkCapS: 240, indexCapS: 360, search: 20, searchQueries: 3000, overlapQueries: 100 }),
   // Storage phase: timed GET and PUT windows (s), distinct 64 KiB chunks in the GET rotation.
   ...(QUICK
     ? { storageGet: 4, storagePut: 4, storageChunks: Number(process.env.BENCH_STORAGE_CHUNKS ?? 50) }
