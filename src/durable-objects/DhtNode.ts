@@ -614,7 +614,7 @@ export class DhtNode extends DurableObject<Env> {
   private storeRecord(r: ProviderRecord, now: number): "stored" | "full" {
     const keyId = keyIdOf(r.key);
     const exp = Date.parse(r.expiresAt);
-    this.minExpiry ??= one(this.sql.exec<{ e: number | null }>("SELECT MIN(expires_at) AS e FROM records"))?.e ?? null;
+    if (this.minExpiry === undefined) this.minExpiry = one(this.sql.exec<{ e: number | null }>("SELECT MIN(expires_at) AS e FROM records"))?.e ?? null;
     if (this.minExpiry !== null && this.minExpiry <= now) this.dropExpired(now);
     // One read for both questions: this provider's current expiry, and how many providers the key has.
     const row = one(
