@@ -505,6 +505,16 @@ export class DhtNode extends DurableObject<Env> {
     this.bucketSizes.set(bucket, (this.bucketSizes.get(bucket) ?? 0) + 1);
   }
 
+  /** A known contact answered: last_seen = now, fails = 0, and its addr if one is given (table and mirror). */
+  private touchContact(id: string, now: number, addr: string | null): void {
+    this.sql.exec("UPDATE contacts SET last_seen = ?, fails = 0, addr = COALESCE(?, addr) WHERE id = ?", now, addr, id);
+    const m = this.contactTable().get(id);
+    if (!m) return;
+    m.lastSeen = now;
+    m.fails = 0;
+    if (addr !== null) m.addr = addr;
+  }
+
   private deleteContact(id: string): void {
     const table = this.contactTable();
     const c = table.get(id);
@@ -525,10 +535,7 @@ export class DhtNode extends DurableObject<Env> {
     if (known) {
       // Heard from again: refresh last_seen, at most once per SEEN_WRITE_MS (LRS order needs no finer grain).
       if (now - known.lastSeen < SEEN_WRITE_MS && known.fails === 0 && (addr === null || addr === known.addr)) return;
-      this.sql.exec("UPDATE contacts SET last_seen = ?, fails = 0, addr = COALESCE(?, addr) WHERE id = ?", now, addr, c.id);
-      known.lastSeen = now;
-      known.fails = 0;
-      if (addr !== null) known.addr = addr;
+      this.touchContact(c.id, now, addr);
       return;
     }
     if ((this.bucketSizes.get(bucket) ?? 0) < K) {
@@ -565,12 +572,8 @@ export class DhtNode extends DurableObject<Env> {
 
   private async pingOldest(bucket: number, id: string, addr: string | null): Promise<void> {
     const r = await this.query(addr ? { id, addr } : { id }, { op: "PING", from: this.selfContact() });
-    if (r.ok) {
-      const now = Date.now();
-      this.sql.exec("UPDATE contacts SET last_seen = ?, fails = 0 WHERE id = ?", now, id);
-      const m = this.contactTable().get(id);
-      if (m) Object.assign(m, { lastSeen: now, fails: 0 });
-    } else this.evict(id, bucket);
+    if (r.ok) this.touchContact(id, Date.now(), null);
+    else this.evict(id, bucket);
   }
 
   /** A failed query: the contact is evicted after MAX_FAILS consecutive failures. */
@@ -624,9 +627,8 @@ export class DhtNode extends DurableObject<Env> {
         keyId,
       ),
     )!;
-    const prev = row.prev === null ? null : { expires_at: row.prev };
-    if (prev) {
-      if (exp > prev.expires_at) {
+    if (row.prev !== null) {
+      if (exp > row.prev) {
         this.sql.exec("UPDATE records SET expires_at = ?, expires_iso = ?, sig = ?, addr = ? WHERE key_id = ? AND provider = ?", exp, r.expiresAt, r.sig, r.addr ?? null, keyId, r.provider);
         this.minExpiry = undefined; // the old expiry may have been the minimum
       }
@@ -669,8 +671,7 @@ export class DhtNode extends DurableObject<Env> {
   /** The "expire" timer at `exp` unless it is already due earlier (one write per new minimum). */
   private expireTimerAt(exp: number): void {
     if (this.expireDue !== null && this.expireDue <= exp) return;
-    this.setTimerMin("expire", exp);
-    this.expireDue = one(this.sql.exec<{ due: number }>("SELECT due FROM timers WHERE name = 'expire'"))?.due ?? null;
+    this.expireDue = this.setTimerMin("expire", exp);
   }
 
   private recordsFor(keyId: string, now: number): ProviderRecord[] {
@@ -691,8 +692,11 @@ export class DhtNode extends DurableObject<Env> {
     this.sql.exec("INSERT OR REPLACE INTO timers (name, due) VALUES (?, ?)", name, due);
   }
 
-  private setTimerMin(name: string, due: number): void {
-    this.sql.exec("INSERT INTO timers (name, due) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET due = MIN(due, excluded.due)", name, due);
+  /** Sets the timer to `due` unless it is already earlier; → the timer's due time now. */
+  private setTimerMin(name: string, due: number): number {
+    return one(
+      this.sql.exec<{ due: number }>("INSERT INTO timers (name, due) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET due = MIN(due, excluded.due) RETURNING due", name, due),
+    )!.due;
   }
 
   private async armAlarm(): Promise<void> {
