@@ -5,8 +5,17 @@ import type { z } from "zod";
 import { ApiError, problemResponse, validationError } from "../lib/errors";
 import type { Env } from "../env";
 import { readStreamLimited } from "../lib/stream";
+import { decodeCursor, isSeqCursor } from "../search/merge";
 
 export type AppContext = Context<{ Bindings: Env }>;
+
+/** A page cursor of the newest-first lists (a sequence number), or 400 for one this API did not issue. */
+export function seqCursor(cursor: string | undefined): number | undefined {
+  if (cursor === undefined) return undefined;
+  const v = decodeCursor(cursor, isSeqCursor);
+  if (!v) throw validationError("invalid cursor", [{ path: "cursor", message: "not a cursor issued by this API" }]);
+  return v.q;
+}
 
 export function parseOr400<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
   const r = schema.safeParse(value);

@@ -3,15 +3,15 @@
 import { Hono } from "hono";
 import type { Env } from "../../env";
 import { getConfig } from "../../lib/config";
-import { ApiError, validationError } from "../../lib/errors";
+import { ApiError } from "../../lib/errors";
 import { sha256HexSync } from "../../lib/hash";
 import { verifyRequestAuth } from "../../lib/request-auth";
 import { AdEventRequest, AuctionRequest, CampaignIdParam, CampaignListQuery } from "../../schemas/api";
 import { importTokenKey, verifyToken } from "../../ads/token";
 import { AD_KEYRING, adMarketShard } from "../../ads/types";
 import type { AdInteractionMessage } from "../../queues/messages";
-import { parseJson, parseOr400, readBodyLimited } from "../http";
-import { decodeCursor, encodeCursor, isSeqCursor } from "../../search/merge";
+import { parseJson, parseOr400, readBodyLimited, seqCursor } from "../http";
+import { encodeCursor } from "../../search/merge";
 
 export const ads = new Hono<{ Bindings: Env }>();
 
@@ -79,12 +79,7 @@ ads.get("/campaigns/:id", async (c) => {
 
 ads.get("/campaigns", async (c) => {
   const { advertiser, limit = LIST_LIMIT, cursor } = parseOr400(CampaignListQuery, c.req.query(), "query");
-  let before: number | undefined;
-  if (cursor !== undefined) {
-    const v = decodeCursor(cursor, isSeqCursor);
-    if (!v) throw validationError("invalid cursor", [{ path: "cursor", message: "not a cursor issued by this API" }]);
-    before = v.q;
-  }
+  const before = seqCursor(cursor);
   const n = getConfig(c.env).AD_MARKET_SHARDS;
   const shard = parseInt(sha256HexSync(advertiser).slice(0, 8), 16) % n; // every shard indexes every campaign
   const rows = await c.env.AD_MARKET.getByName(adMarketShard(shard)).listByAdvertiser(advertiser, limit + 1, before);

@@ -7,10 +7,10 @@ import type { PostView } from "../../durable-objects/ContentShard";
 import type { ShardAnswer, ShardQuery } from "../../durable-objects/IndexShard";
 import { Coalescer } from "../../search/coalesce";
 import { parseQuery, shardFactor, type TermStats } from "../../search/query";
-import { decodeCursor, encodeCursor, isRankCursor, isSeqCursor, mergeTop, type RankCursor } from "../../search/merge";
+import { decodeCursor, encodeCursor, isRankCursor, mergeTop, type RankCursor } from "../../search/merge";
 import { ContentIdParam, DidParam, PageQuery, SearchQuery } from "../../schemas/api";
 import { allContentShards, allIndexShards, contentShardFor } from "../shards";
-import { parseOr400, type AppContext } from "../http";
+import { parseOr400, seqCursor, type AppContext } from "../http";
 
 export const content = new Hono<{ Bindings: Env }>();
 
@@ -35,13 +35,6 @@ const DEFAULT_LIMIT = 20;
 const DEFAULT_SEARCH_LIMIT = 10;
 
 const contentShard = (c: AppContext, id: string) => c.env.CONTENT_SHARD.getByName(contentShardFor(id, getConfig(c.env).CONTENT_SHARDS));
-
-function seqCursor(cursor: string | undefined): number | undefined {
-  if (cursor === undefined) return undefined;
-  const v = decodeCursor(cursor, isSeqCursor);
-  if (!v) throw validationError("invalid cursor", [{ path: "cursor", message: "not a cursor issued by this API" }]);
-  return v.q;
-}
 
 function publicView(p: PostView) {
   const { sequence: _s, ...rest } = p;
