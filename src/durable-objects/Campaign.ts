@@ -11,6 +11,8 @@
 // Settlement: charges are batched into sys.ads.settle events (reserve the batch here → issue
 // through the SystemIssuer, idempotent by key → mark issued). Ending a campaign closes it once
 // no slice is held and every batch has applied: a final settle with `close` refunds the escrow.
+// A campaign with `endsAt` ends by itself then: no slice outlives it, so the same close follows
+// once the last one is released (its alarm is set at `endsAt` when the campaign is created).
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { getConfig, type Config } from "../lib/config";
@@ -289,8 +291,21 @@ export class Campaign extends DurableObject<Env> {
     );
   }
 
+  /** The create event's `endsAt` in ms, when it has one. */
+  private endsAtMs(c: Row): number | undefined {
+    const endsAt = (JSON.parse(c.def) as { endsAt?: string }).endsAt;
+    return endsAt === undefined ? undefined : Date.parse(endsAt);
+  }
+
+  /** Ended by the advertiser or by its `endsAt` (the ledger judges the latter by block time). */
+  private ended(c: Row, now: number): boolean {
+    if (c.status === "ended") return true;
+    const end = this.endsAtMs(c);
+    return end !== undefined && end <= now;
+  }
+
   private status(c: Row): CampaignStatus {
-    if (c.status === "ended") return "ended";
+    if (this.ended(c, Date.now())) return "ended";
     if (BigInt(c.spent) >= BigInt(c.budget)) return "exhausted";
     return c.status;
   }
@@ -423,7 +438,7 @@ export class Campaign extends DurableObject<Env> {
   /** An ended campaign closes once nothing is held and every batch has applied: the escrow goes back. */
   private async maybeClose(): Promise<void> {
     const c = this.row();
-    if (!c || c.status !== "ended" || c.close_issued === 1) return;
+    if (!c || c.close_issued === 1 || !this.ended(c, Date.now())) return;
     if (one(this.sql.exec("SELECT 1 AS x FROM leases LIMIT 1"))) return;
     if (one(this.sql.exec("SELECT 1 AS x FROM interactions WHERE batch IS NULL AND amount != '0' LIMIT 1"))) return;
     if (one(this.sql.exec("SELECT 1 AS x FROM batches WHERE outcome IS NULL LIMIT 1"))) return;
@@ -442,7 +457,11 @@ export class Campaign extends DurableObject<Env> {
     if (one(this.sql.exec("SELECT 1 AS x FROM batches WHERE issued = 0 LIMIT 1"))) candidates.push(now);
     const nextRelease = one(this.sql.exec<{ at: number | null }>("SELECT MIN(release_at) AS at FROM leases"))?.at ?? null;
     if (nextRelease !== null) candidates.push(nextRelease);
-    if (c.status === "ended" && c.close_issued === 0) candidates.push(nextRelease === null ? now : nextRelease);
+    if (c.close_issued === 0) {
+      const end = this.endsAtMs(c);
+      if (this.ended(c, now)) candidates.push(nextRelease === null ? now : nextRelease);
+      else if (end !== undefined) candidates.push(end); // closes by itself at endsAt (slices release after it)
+    }
     if (candidates.length === 0) return;
     const at = Math.max(now, Math.min(...candidates));
     const current = await this.ctx.storage.getAlarm();

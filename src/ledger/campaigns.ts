@@ -21,10 +21,14 @@ export interface CampaignLedgerState {
   status: "active" | "paused" | "ended" | "closed";
   createdHeight: number;
   closedHeight?: number;
+  /** The create event's `endsAt`: from the first block at or after it, the campaign is ended. */
+  endsAt?: string;
 }
 
 export interface CampaignCtx {
   height: number;
+  /** The block's createdAt: the only clock a campaign's `endsAt` is judged by. */
+  timeMs: number;
   systemDid: string;
   account(did: string): AccountState;
   put(did: string, a: AccountState): void;
@@ -48,6 +52,11 @@ export function campaignAccountsTouched(event: AnySignedEvent, state: CampaignLe
 }
 
 export const isCampaignState = (s: { contract: string } | undefined): s is CampaignLedgerState => s?.contract === "campaign";
+
+/** Ended by the advertiser, or by its `endsAt` as of this block's time. */
+function isEnded(ctx: CampaignCtx, s: CampaignLedgerState): boolean {
+  return s.status === "ended" || (s.endsAt !== undefined && Date.parse(s.endsAt) <= ctx.timeMs);
+}
 
 /** Moves `amount` of the advertiser's balance into escrow; false when the balance is short. */
 function lock(ctx: CampaignCtx, did: string, amount: bigint): boolean {
@@ -75,6 +84,7 @@ export function applyCampaignEvent(ctx: CampaignCtx, id: string, event: AnySigne
         settled: "0",
         status: "active",
         createdHeight: ctx.height,
+        ...(event.body.endsAt !== undefined ? { endsAt: event.body.endsAt } : {}),
       });
       return null;
     }
@@ -82,7 +92,7 @@ export function applyCampaignEvent(ctx: CampaignCtx, id: string, event: AnySigne
       const s = ctx.campaign(event.body.campaign);
       if (!s) return "campaign_not_found";
       if (s.advertiser !== event.author) return "forbidden";
-      if (s.status === "ended" || s.status === "closed") return "campaign_ended";
+      if (s.status === "closed" || isEnded(ctx, s)) return "campaign_ended";
       let next = { ...s };
       if (event.body.addBudget !== undefined) {
         const add = BigInt(event.body.addBudget);
@@ -98,7 +108,7 @@ export function applyCampaignEvent(ctx: CampaignCtx, id: string, event: AnySigne
       const s = ctx.campaign(event.body.campaign);
       if (!s) return "campaign_not_found";
       if (s.status === "closed") return "campaign_closed";
-      if (event.body.close && s.status !== "ended") return "campaign_not_ended";
+      if (event.body.close && !isEnded(ctx, s)) return "campaign_not_ended";
       let total = 0n;
       for (const c of event.body.charges) {
         if (BigInt(c.publisherShare) > BigInt(c.amount)) return "invalid_share";

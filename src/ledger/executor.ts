@@ -135,6 +135,7 @@ export function executeBlock(input: BlockInput): BlockOutput {
 
   const campaignCtx = {
     height: input.height,
+    timeMs: input.createdAtMs,
     systemDid: input.systemDid,
     account,
     put,

@@ -179,6 +179,33 @@ describe("auctions and interactions", () => {
     await until(() => account(adv.did), (a) => a.escrowed === "0", 30_000, "settlement of the whole budget");
   });
 
+  it("a campaign with endsAt serves until then and ends by itself: no more ads, updates fail, the unspent escrow comes back", async () => {
+    const adv = await funded("1000");
+    const pub = await newIdentity();
+    const k = kw();
+    const endsAt = new Date(Date.now() + 6_000).toISOString();
+    const id = await createCampaign(adv, campaignBody(k, { budget: "300", endsAt }));
+    expect((await campaign(id)).endsAt).toBe(endsAt);
+    // Alone with floor 2999: 3 per impression.
+    const r = await auction(pub, { placement: "e", publisher: pub.did, context: { keywords: [k] }, floor: "2999" });
+    expect(r.status).toBe(200);
+    expect((await adEvent(r.body.token, "impression")).status).toBe(202);
+    await untilCampaign(id, (x) => x.spent === "3");
+
+    const ended = await until(() => campaign(id), (c) => c.status === "ended", 30_000, "ended at endsAt");
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(endsAt));
+    expect(ended.closed).toBe(false); // its slices are still held until endsAt + token TTL + grace
+    expect((await auction(pub, { placement: "e", publisher: pub.did, context: { keywords: [k] }, floor: "2999" })).status).toBe(204);
+    expect(await campaignEvent(adv, "campaign.update", { campaign: id, addBudget: "1" })).toMatchObject({ status: "failed", reason: "campaign_ended" });
+    expect(await campaignEvent(adv, "campaign.update", { campaign: id, status: "active" })).toMatchObject({ status: "failed", reason: "campaign_ended" });
+
+    // No campaign.update ended: the close follows once the slices are released.
+    expect(await untilCampaign(id, (x) => x.closed, 30_000)).toMatchObject({ status: "ended", spent: "3", reserved: "0", impressions: 1 });
+    await until(() => account(adv.did), (a) => a.balance === "997" && a.escrowed === "0", 30_000, "refund at endsAt");
+    await until(() => account(pub.did), (a) => a.balance === "2", 30_000, "publisher payout");
+    expectSupplyInvariant(await supply());
+  });
+
   it("tokens: forged 400 invalid_token, expired 410 token_expired, bad bodies 400", async () => {
     const adv = await funded("1000");
     const pub = await newIdentity();

@@ -16,8 +16,8 @@ const ev = (kind: string, author: string, body: Record<string, unknown>): Sequen
   n++;
   return { id: n.toString(16).padStart(64, "0"), sequence: n, event: { v: 1, kind, author, nonce: `n${n}`, createdAt: "2026-11-27T00:00:00.000Z", body, sig: "x" } as any };
 };
-const create = (author: string, budget: string) =>
-  ev("campaign.create", author, { name: "c", bid: { model: "cpm", amount: "5000" }, budget, targeting: {}, creative: { title: "t", text: "x", url: "https://e.com" } });
+const create = (author: string, budget: string, extra: Record<string, unknown> = {}) =>
+  ev("campaign.create", author, { name: "c", bid: { model: "cpm", amount: "5000" }, budget, targeting: {}, creative: { title: "t", text: "x", url: "https://e.com" }, ...extra });
 
 const holds = (s: Supply) => expect(s.minted - s.burned).toBe(s.circulating + s.escrowed + s.inFlight);
 
@@ -69,6 +69,37 @@ describe("campaign escrow (executor)", () => {
     expect(b2.accounts.get(ADV)).toEqual({ balance: 850n, escrowed: 0n, reputation: 0 });
     expect(b2.contracts.get(c1.id)).toMatchObject({ escrow: "0", settled: "150", status: "closed" });
     expect(b2.supply).toMatchObject({ circulating: 955n, escrowed: 45n });
+    holds(b2.supply);
+  });
+
+  it("endsAt ends a campaign by block time: updates fail campaign_ended and a close refunds without campaign.update", () => {
+    // Blocks in run() are created at 01:00; one campaign ends at 00:30, the other at 02:00.
+    const past = create(ADV, "100", { endsAt: "2026-11-27T00:30:00.000Z" });
+    const future = create(ADV, "100", { endsAt: "2026-11-27T02:00:00.000Z" });
+    const b1 = run([past, future], new Map([[ADV, { balance: 200n, escrowed: 0n, reputation: 0 }]]), new Map(), { ...ZERO_SUPPLY, minted: 200n, circulating: 200n });
+    expect(b1.results.map((r) => r.status)).toEqual(["applied", "applied"]);
+    expect(b1.contracts.get(past.id)).toMatchObject({ endsAt: "2026-11-27T00:30:00.000Z", status: "active" });
+    const contracts = new Map<string, ContractState>([...b1.contracts]);
+    const accounts = new Map<string, AccountState>([[ADV, b1.accounts.get(ADV)!]]);
+    const b2 = run(
+      [
+        ev("campaign.update", ADV, { campaign: past.id, addBudget: "1" }),
+        ev("campaign.update", ADV, { campaign: past.id, status: "active" }),
+        ev("sys.ads.settle", SYS, { key: "p1", campaign: past.id, charges: [{ publisher: PUB, amount: "10", publisherShare: "7" }] }),
+        ev("sys.ads.settle", SYS, { key: "f1", campaign: future.id, charges: [], close: true }),
+        ev("sys.ads.settle", SYS, { key: "p2", campaign: past.id, charges: [], close: true }),
+        ev("campaign.update", ADV, { campaign: future.id, addBudget: "1" }),
+      ],
+      accounts,
+      contracts,
+      b1.supply,
+    );
+    // Charges made before the end still settle; the future campaign is not ended yet.
+    expect(b2.results.map((r) => r.reason ?? r.status)).toEqual(["campaign_ended", "campaign_ended", "applied", "campaign_not_ended", "applied", "applied"]);
+    expect(b2.contracts.get(past.id)).toMatchObject({ status: "closed", escrow: "0", settled: "10" });
+    expect(b2.contracts.get(future.id)).toMatchObject({ status: "active", escrow: "101" });
+    // 200 − 200 escrowed − 1 added + 90 refunded.
+    expect(b2.accounts.get(ADV)).toEqual({ balance: 89n, escrowed: 101n, reputation: 0 });
     holds(b2.supply);
   });
 
