@@ -3,7 +3,7 @@
 // nodes. The directory is fixed by configuration, so the cache never goes stale within a run.
 import type { Env } from "../env";
 import { getConfig } from "../lib/config";
-import { compareDistance, idWords, keyIdOf, type ProviderRecord } from "../lib/dht";
+import type { ProviderRecord } from "../lib/dht";
 import { SEED, type Contact, type HostedEntry } from "../durable-objects/DhtNode";
 
 let cache: { n: number; entries: HostedEntry[]; byId: Map<string, HostedEntry> } | undefined;
@@ -37,20 +37,23 @@ export const withAddrs = (origin: string, nodes: Contact[]): Contact[] =>
   nodes.map((c) => (c.addr ? c : { id: c.id, addr: `${origin}/v1/dht/nodes/${c.id}/rpc` }));
 
 /**
- * Publishes signed provider records, each through the hosted node closest (XOR) to its key: the
- * replicas of one chunk, published by different storage nodes, meet at the same node, which
- * looks the key up once for all of them (DhtNode.publishLookup).
+ * Storage nodes publish at the boundaries of this window (their alarms are aligned to it), so
+ * the replicas of every chunk stored within one window reach the same hosted node together.
+ */
+export const PUBLISH_WINDOW_MS = 2000;
+
+/** The first publishing boundary after `now`. */
+export const nextPublishBoundary = (now: number): number => (Math.floor(now / PUBLISH_WINDOW_MS) + 1) * PUBLISH_WINDOW_MS;
+
+/**
+ * Publishes signed provider records through one hosted node per window (rotating over the
+ * nodes): every storage node's batch of a window meets there, is gathered for a moment
+ * (DhtNode.publish), looked up once per key and sent as one STORE per target node — the three
+ * replicas of a chunk, and the chunks of one window, share their lookups and their STOREs.
  */
 export async function publishProviders(env: Env, records: ProviderRecord[]): Promise<{ keys: number; stores: number }> {
   if (records.length === 0) return { keys: 0, stores: 0 };
   const { entries } = await hostedNodes(env);
-  const byVia = new Map<string, ProviderRecord[]>();
-  for (const r of records) {
-    const t = idWords(keyIdOf(r.key));
-    let via = entries[0]!;
-    for (const e of entries) if (compareDistance(t, idWords(e.id), idWords(via.id)) < 0) via = e;
-    byVia.set(via.name, [...(byVia.get(via.name) ?? []), r]);
-  }
-  const results = await Promise.all([...byVia].map(([via, rs]) => dhtStub(env, via).publish(rs)));
-  return results.reduce((a, b) => ({ keys: a.keys + b.keys, stores: a.stores + b.stores }), { keys: 0, stores: 0 });
+  const via = entries[Math.floor(Date.now() / PUBLISH_WINDOW_MS) % entries.length]!;
+  return dhtStub(env, via.name).publish(records);
 }

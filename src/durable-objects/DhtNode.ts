@@ -84,6 +84,8 @@ const SEEN_WRITE_MS = 1000;
 /** A publishing lookup's answer serves the same key for this long (the replicas of one chunk). */
 const PUBLISH_LOOKUP_REUSE_MS = 10_000;
 const PUBLISH_LOOKUPS_MAX = 4096;
+/** publish() calls arriving within this long of each other are sent together. */
+const PUBLISH_GATHER_MS = 250;
 const JOIN_WAVE = 8;
 
 const stats = { queries: 0, lookups: 0 };
@@ -105,6 +107,8 @@ export class DhtNode extends DurableObject<Env> {
    */
   private table: Map<string, MirroredContact> | null = null;
   private readonly bucketSizes = new Map<number, number>();
+  /** Records of the publish() calls being gathered, and the promise of their joint result. */
+  private gathering: { records: ProviderRecord[]; result: Promise<{ keys: number; stores: number }> } | null = null;
   private readonly publishLookups = new Map<string, { at: number; p: Promise<Contact[]> }>();
   /** Cached facts about the records table: row count (null = unknown), earliest expiry (undefined = unknown, null = none), the "expire" timer's due time (null = unknown). */
   private recordCount: number | null = null;
@@ -295,9 +299,26 @@ export class DhtNode extends DurableObject<Env> {
     return { key, providers, hops: r.hops };
   }
 
-  /** Publishes provider records: per key a lookup of its k closest nodes, then STOREs batched per target node. */
+  /**
+   * Publishes provider records: calls within PUBLISH_GATHER_MS are gathered (the storage nodes
+   * of one window publish together), then per key a lookup of its k closest nodes and one STORE
+   * per target node for everything it should hold. The result counts the whole gathered batch.
+   */
   async publish(records: ProviderRecord[]): Promise<{ keys: number; stores: number }> {
     this.requireSelf();
+    if (!this.gathering) {
+      const all: ProviderRecord[] = [];
+      const result = new Promise<void>((resolve) => setTimeout(resolve, PUBLISH_GATHER_MS)).then(() => {
+        this.gathering = null;
+        return this.publishNow(all);
+      });
+      this.gathering = { records: all, result };
+    }
+    this.gathering.records.push(...records);
+    return this.gathering.result;
+  }
+
+  private async publishNow(records: ProviderRecord[]): Promise<{ keys: number; stores: number }> {
     const byKey = new Map<string, ProviderRecord[]>();
     for (const r of records) byKey.set(r.key, [...(byKey.get(r.key) ?? []), r]);
     const batches = new Map<string, { contact: Contact; records: ProviderRecord[] }>();

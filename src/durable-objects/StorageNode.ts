@@ -13,11 +13,10 @@ import { migrate, one } from "./sqlite";
 import { abortSelf } from "./fault-reset";
 import { chunkIndexFor } from "../lib/placement";
 import { signProviderRecord } from "../lib/dht";
-import { publishProviders } from "../dht/hosted";
+import { nextPublishBoundary, publishProviders } from "../dht/hosted";
 import { loadOrCreateIdentity, type DoIdentity } from "./identity";
 
-/** DHT publishing: a short delay gathers a burst of PUTs into one batch; retries after a failure. */
-const PUBLISH_DELAY_MS = 2000;
+/** DHT publishing: at the next window boundary (a burst of PUTs → one batch); retries after a failure. */
 const PUBLISH_RETRY_MS = 5000;
 const PUBLISH_BATCH = 256;
 
@@ -141,7 +140,7 @@ export class StorageNode extends DurableObject<Env> {
   private provide(node: string, cid: string): void {
     this.sql.exec("INSERT OR IGNORE INTO self_name (singleton, name) VALUES (1, ?)", node);
     this.sql.exec("INSERT OR IGNORE INTO dht_provides (cid, next_at) VALUES (?, 0)", cid);
-    this.ctx.waitUntil(this.armDhtAlarm(Date.now() + PUBLISH_DELAY_MS));
+    this.ctx.waitUntil(this.armDhtAlarm(nextPublishBoundary(Date.now())));
   }
 
   private async armDhtAlarm(at: number): Promise<void> {
