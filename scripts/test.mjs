@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// `npm test`: every vitest project in its own vitest run, one after another, then the
-// end-to-end test in headless Chromium (scripts/e2e.ts). One project per process keeps one
-// workerd instance alive at a time on a 2-core machine; a single run over all eight projects
-// stalled between projects. A watchdog ends a vitest process whose every test file has
+// `npm test`: every vitest project in its own vitest run, then the end-to-end test in headless
+// Chromium (scripts/e2e.ts), in two lanes that run side by side: the `api` project (the
+// longest) in one, every other project and then the e2e test one after another in the other.
+// Most test time is waiting (queue batch timeouts, alarms, block times), so two lanes fit two
+// cores; one project per process (a single run over all projects stalled between projects).
+// The first lane streams its output; the second prints each run's output when it ends. A watchdog ends a vitest process whose every test file has
 // reported but which does not exit within 20 s (seen, intermittently, after the `chaos`
 // project, whose test calls abortAllDurableObjects(): the pool then never finishes closing);
 // the per-file results (or the summary, when printed) decide pass or fail.
@@ -26,9 +28,11 @@ const EXIT_GRACE_MS = 20_000;
 // eslint-disable-next-line no-control-regex
 const plain = (s) => s.replace(/\x1b\[[0-9;]*m/g, "");
 
-function run(cmd, args, expectedFiles = Infinity) {
+function run(cmd, args, expectedFiles = Infinity, buffered = false) {
   return new Promise((resolve) => {
     const t0 = Date.now();
+    const held = [];
+    const sink = (stream) => (buffered ? { write: (c) => held.push([stream, c]) } : stream);
     const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], detached: true, env: process.env });
     let tail = "";
     let summary = null; // "passed" | "failed" once vitest printed its Test Files line, or every file its result
@@ -50,8 +54,8 @@ function run(cmd, args, expectedFiles = Infinity) {
         }, EXIT_GRACE_MS);
       }
     };
-    child.stdout.on("data", (c) => scan(c, process.stdout));
-    child.stderr.on("data", (c) => scan(c, process.stderr));
+    child.stdout.on("data", (c) => scan(c, sink(process.stdout)));
+    child.stderr.on("data", (c) => scan(c, sink(process.stderr)));
     const limit = setTimeout(() => {
       console.error(`\nnpm test: ${args.join(" ")} exceeded ${PROJECT_TIMEOUT_MS / 60_000} min; stopping it`);
       try {
@@ -63,6 +67,7 @@ function run(cmd, args, expectedFiles = Infinity) {
       if (grace) clearTimeout(grace);
       const ok = code === 0 || (code === null && summary === "passed");
       const s = ((Date.now() - t0) / 1000).toFixed(0);
+      for (const [stream, c] of held) stream.write(c);
       console.log(`\nnpm test: ${args.join(" ")} ${ok ? "passed" : "FAILED"} in ${s} s`);
       resolve(ok);
     });
@@ -74,6 +79,14 @@ if (extra.length > 0) {
   process.exit((await run("npx", ["vitest", "run", ...extra])) ? 0 : 1);
 }
 const t0 = Date.now();
-for (const p of PROJECTS) if (!(await run("npx", ["vitest", "run", "--project", p], filesOf(p)))) process.exit(1);
-if (!(await run("npx", ["tsx", "scripts/e2e.ts"]))) process.exit(1);
+const vitest = (p, buffered) => run("npx", ["vitest", "run", "--project", p], filesOf(p), buffered);
+async function laneB() {
+  for (const p of PROJECTS.filter((x) => x !== "api")) if (!(await vitest(p, true))) return false;
+  return run("npx", ["tsx", "scripts/e2e.ts"], Infinity, true);
+}
+const [a, b] = await Promise.all([vitest("api", false), laneB()]);
+if (!a || !b) {
+  console.log(`npm test: FAILED (${[!a && "api", !b && "the other projects or e2e"].filter(Boolean).join(", ")})`);
+  process.exit(1);
+}
 console.log(`npm test: everything passed in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
