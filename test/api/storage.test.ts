@@ -266,6 +266,24 @@ describe("storage proofs, audits and repair", () => {
     await proveAll(cid);
   });
 
+  it("a chunk read just before its replicas fail (its index entry cached by the reader) is served from the good one; none good → 503 chunk_unavailable", async () => {
+    const me = await newIdentity();
+    const bytes = randomBytes(5000);
+    const { cid, replicas } = (await putChunk(me, bytes, { ip })).body;
+    const [a, b, c] = replicas.map((r: any) => r.node) as [string, string, string];
+    expect(same((await getChunkBytes(cid)).bytes, bytes)).toBe(true);
+    await api("POST", "/v1/admin/faults", { body: { dropReplica: { cid, node: a }, corruptReplica: { cid, node: b } }, headers: ADMIN, ip });
+    for (let i = 0; i < 3; i++) {
+      const got = await getChunkBytes(cid);
+      expect(got.status).toBe(200);
+      expect(same(got.bytes, bytes)).toBe(true);
+    }
+    const flagged = (await api("GET", `/v1/chunks/${cid}/meta`, { ip })).body.replicas;
+    expect(flagged.filter((r: any) => r.status === "bad").map((r: any) => r.node).sort()).toEqual([a, b].sort());
+    await api("POST", "/v1/admin/faults", { body: { dropReplica: { cid, node: c } }, headers: ADMIN, ip });
+    expectProblem(await api("GET", `/v1/chunks/${cid}`, { ip }), 503, "chunk_unavailable");
+  });
+
   it("the auditor is alarm-driven: a stored chunk arms it, the alarm runs a round and re-arms", async () => {
     const me = await newIdentity();
     expect((await putChunk(me, randomBytes(2000), { ip })).status).toBe(201);

@@ -10,6 +10,7 @@ import { ChunkCidParam, DidParam, NodeIdParam, StorageChallenge } from "../../sc
 import { AUDITOR, chunkIndex, putChunk, readChunk, storageAccount, storageNode } from "../../storage/store";
 import type { ChunkMeta } from "../../durable-objects/ChunkIndex";
 import { parseJson, parseOr400, readBodyLimited, type AppContext } from "../http";
+import { Lru } from "../../lib/lru";
 
 export const storage = new Hono<{ Bindings: Env }>();
 
@@ -69,8 +70,27 @@ function etagMatches(header: string | undefined, etag: string): boolean {
   });
 }
 
+/**
+ * Chunk reads skip the ChunkIndex call for a chunk read within META_TTL_MS (per isolate). Safe
+ * because what a stale entry can get wrong is only which replica to try first: a chunk is never
+ * deleted, its size is fixed, and every replica's bytes are checked against the CID. A read
+ * that finds a bad replica forgets the entry; one that finds no good replica asks the index again.
+ */
+const META_TTL_MS = 5000;
+const metaCache = new Lru<string, { meta: ChunkMeta; at: number }>(10_000);
+
+async function chunkMeta(c: AppContext): Promise<{ meta: ChunkMeta; cached: boolean }> {
+  const { cid } = parseOr400(ChunkCidParam, c.req.param(), "path");
+  const hit = metaCache.get(cid);
+  if (hit && Date.now() - hit.at < META_TTL_MS) return { meta: hit.meta, cached: true };
+  const meta = await chunkIndex(c.env, cid).get(cid);
+  if (!meta) throw new ApiError(404, "not_found", `no chunk ${cid}`);
+  metaCache.set(cid, { meta, at: Date.now() });
+  return { meta, cached: false };
+}
+
 storage.get("/chunks/:cid", async (c) => {
-  const meta = await metaOr404(c);
+  let { meta, cached } = await chunkMeta(c);
   const etag = `"${meta.cid}"`;
   const base = { etag, "cache-control": IMMUTABLE, "accept-ranges": "bytes" };
   if (etagMatches(c.req.header("if-none-match"), etag)) return new Response(null, { status: 304, headers: base });
@@ -85,7 +105,17 @@ storage.get("/chunks/:cid", async (c) => {
   const head = c.req.method === "HEAD";
   let bytes: Uint8Array | null = null;
   if (!head) {
-    const r = await readChunk(c.env, meta, (p) => c.executionCtx.waitUntil(p.catch(() => {})));
+    const read = (m: ChunkMeta) =>
+      readChunk(c.env, m, (p) => {
+        metaCache.delete(m.cid);
+        c.executionCtx.waitUntil(p.catch(() => {}));
+      });
+    let r = await read(meta);
+    if (!r.ok && cached) {
+      metaCache.delete(meta.cid);
+      ({ meta, cached } = await chunkMeta(c));
+      r = await read(meta);
+    }
     if (!r.ok) {
       if (r.code === "overloaded") throw new ApiError(503, "overloaded", "storage nodes are at their in-flight I/O bound; retry later", { retryAfter: RETRY_AFTER_S });
       throw new ApiError(503, "chunk_unavailable", "no replica of this chunk matches its CID right now; repair is pending", { retryAfter: 5 });
