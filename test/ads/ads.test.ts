@@ -10,6 +10,9 @@ import { account, mint, waitFinal } from "../helpers/ledger";
 import { adEvent, auction, campaign, campaignBody, campaignEvent, createCampaign, expectSupplyInvariant, supply, untilCampaign } from "../helpers/ads";
 import { POE_POOL } from "../../src/ledger/pool";
 import { accountShardFor } from "../../src/workers/shards";
+import { adMarketShard } from "../../src/ads/types";
+import { sha256HexSync } from "../../src/lib/hash";
+import { ADMIN } from "../helpers/ledger";
 
 const kw = () => `kw${Math.random().toString(36).slice(2, 10)}`;
 
@@ -204,6 +207,31 @@ describe("auctions and interactions", () => {
     await until(() => account(adv.did), (a) => a.balance === "997" && a.escrowed === "0", 30_000, "refund at endsAt");
     await until(() => account(pub.did), (a) => a.balance === "2", 30_000, "publisher payout");
     expectSupplyInvariant(await supply());
+  });
+
+  it("an AdMarket shard reset mid-slice resumes from its recorded mark: it never issues past its slice, every token charges", async () => {
+    const adv = await funded("1000");
+    const pub = await newIdentity();
+    const k = kw();
+    const id = await createCampaign(adv, campaignBody(k, { budget: "300" }));
+    const viewer = `viewer-${k}`; // pins every auction to one shard
+    const shard = adMarketShard(parseInt(sha256HexSync(viewer).slice(0, 8), 16) % 4);
+    const tokens: string[] = [];
+    const run = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const r = await auction(pub, { placement: "r", publisher: pub.did, context: { keywords: [k] }, viewer, floor: "2999" });
+        if (r.status === 200) tokens.push(r.body.token);
+      }
+    };
+    await run(5);
+    expect(tokens).toHaveLength(5);
+    expect((await api("POST", "/v1/admin/faults", { body: { resetDurableObject: { class: "AdMarket", name: shard } }, headers: ADMIN, ip: freshIp() })).status).toBe(200);
+    await run(20);
+    expect(tokens.length).toBeGreaterThan(5);
+    for (const s of await Promise.all(tokens.map((t) => adEvent(t, "impression")))) expect(s.status).toBe(202);
+    // An over-issued token would be void (its slice cannot cover it) and count no impression.
+    const c = await untilCampaign(id, (x) => x.impressions === tokens.length, 30_000);
+    expect(c.spent).toBe(String(3 * tokens.length));
   });
 
   it("tokens: forged 400 invalid_token, expired 410 token_expired, bad bodies 400", async () => {
