@@ -52,5 +52,16 @@ export interface InteractionItem {
 export type ChargeOutcome = "charged" | "recorded" | "duplicate" | "void" | "needs_impression" | "unknown_campaign";
 
 export const adMarketShard = (i: number) => `ads-${i}`;
+
+/**
+ * The shard index that owns a viewer's frequency caps: FNV-1a (32-bit) over the viewer
+ * string's UTF-16 code units. Any stable spread works here; this one costs well under a
+ * microsecond, where the pure-JS sha256 it replaced was one of the auction route's larger items.
+ */
+export function viewerShard(viewer: string, shards: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < viewer.length; i++) h = Math.imul(h ^ viewer.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % shards;
+}
 export const allAdMarketShards = (n: number) => Array.from({ length: n }, (_, i) => adMarketShard(i));
 export const AD_KEYRING = "keyring";

@@ -10,8 +10,7 @@ import { account, mint, waitFinal } from "../helpers/ledger";
 import { adEvent, auction, campaign, campaignBody, campaignEvent, createCampaign, expectSupplyInvariant, supply, untilCampaign } from "../helpers/ads";
 import { POE_POOL } from "../../src/ledger/pool";
 import { accountShardFor } from "../../src/workers/shards";
-import { adMarketShard } from "../../src/ads/types";
-import { sha256HexSync } from "../../src/lib/hash";
+import { adMarketShard, viewerShard } from "../../src/ads/types";
 import { ADMIN } from "../helpers/ledger";
 
 const kw = () => `kw${Math.random().toString(36).slice(2, 10)}`;
@@ -215,7 +214,7 @@ describe("auctions and interactions", () => {
     const k = kw();
     const id = await createCampaign(adv, campaignBody(k, { budget: "300" }));
     const viewer = `viewer-${k}`; // pins every auction to one shard
-    const shard = adMarketShard(parseInt(sha256HexSync(viewer).slice(0, 8), 16) % 4);
+    const shard = adMarketShard(viewerShard(viewer, 4));
     const tokens: string[] = [];
     const run = async (n: number) => {
       for (let i = 0; i < n; i++) {

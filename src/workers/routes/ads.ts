@@ -4,11 +4,10 @@ import { Hono } from "hono";
 import type { Env } from "../../env";
 import { getConfig } from "../../lib/config";
 import { ApiError } from "../../lib/errors";
-import { sha256HexSync } from "../../lib/hash";
 import { verifyRequestAuth } from "../../lib/request-auth";
 import { AdEventRequest, AuctionRequest, CampaignIdParam, CampaignListQuery } from "../../schemas/api";
 import { importTokenKey, verifyToken } from "../../ads/token";
-import { AD_KEYRING, adMarketShard } from "../../ads/types";
+import { AD_KEYRING, adMarketShard, viewerShard } from "../../ads/types";
 import type { AdInteractionMessage } from "../../queues/messages";
 import { parseJson, parseOr400, readBodyLimited, seqCursor } from "../http";
 import { encodeCursor } from "../../search/merge";
@@ -42,7 +41,7 @@ ads.post("/ads/auction", async (c) => {
   if (req.publisher !== auth.did) throw new ApiError(401, "unauthorized", "the request must be signed by the publisher DID");
   // A viewer's auctions all run on one shard, so its frequency caps are counted in one place.
   const n = config.AD_MARKET_SHARDS;
-  const shard = req.viewer ? parseInt(sha256HexSync(req.viewer).slice(0, 8), 16) % n : Math.floor(Math.random() * n);
+  const shard = req.viewer ? viewerShard(req.viewer, n) : Math.floor(Math.random() * n);
   const result = await c.env.AD_MARKET.getByName(adMarketShard(shard)).auction(req);
   if (!result) return c.body(null, 204);
   return c.json(result, 200);
@@ -81,7 +80,7 @@ ads.get("/campaigns", async (c) => {
   const { advertiser, limit = LIST_LIMIT, cursor } = parseOr400(CampaignListQuery, c.req.query(), "query");
   const before = seqCursor(cursor);
   const n = getConfig(c.env).AD_MARKET_SHARDS;
-  const shard = parseInt(sha256HexSync(advertiser).slice(0, 8), 16) % n; // every shard indexes every campaign
+  const shard = viewerShard(advertiser, n); // any shard will do (each indexes every campaign): spread by advertiser
   const rows = await c.env.AD_MARKET.getByName(adMarketShard(shard)).listByAdvertiser(advertiser, limit + 1, before);
   const page = rows.slice(0, limit);
   const views = await Promise.all(page.map((r) => c.env.CAMPAIGN.getByName(r.id).view()));
