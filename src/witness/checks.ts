@@ -99,6 +99,13 @@ registerCheck("content.delete", async ({ event, env }) => {
   return t.status === "live" ? null : "target_deleted";
 });
 
+// Ads (issue 7): a campaign cannot be created already over — its `endsAt` must lie after the
+// intake time (it would only lock the budget in escrow until its close refunded it).
+registerCheck("campaign.create", ({ event, intakeAt }) => {
+  if (event.kind !== "campaign.create" || event.body.endsAt === undefined) return null;
+  return Date.parse(event.body.endsAt) > intakeAt ? null : "ends_in_past";
+});
+
 // Ads (issue 7): a campaign.update names an existing campaign of the same advertiser.
 registerCheck("campaign.update", async ({ event, env }) => {
   if (event.kind !== "campaign.update") return null;

@@ -185,6 +185,10 @@ describe("auctions and interactions", () => {
     const adv = await funded("1000");
     const pub = await newIdentity();
     const k = kw();
+    // Already over at intake: witnesses reject it (no budget is locked).
+    const past = new Date(Date.now() - 1_000).toISOString();
+    expect(await campaignEvent(adv, "campaign.create", campaignBody(k, { budget: "300", endsAt: past }))).toMatchObject({ status: "rejected", reason: "ends_in_past" });
+    expect(await account(adv.did)).toMatchObject({ balance: "1000", escrowed: "0" });
     const endsAt = new Date(Date.now() + 6_000).toISOString();
     const id = await createCampaign(adv, campaignBody(k, { budget: "300", endsAt }));
     expect((await campaign(id)).endsAt).toBe(endsAt);
