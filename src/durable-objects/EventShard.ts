@@ -32,7 +32,15 @@ const MIGRATIONS = [
 ];
 
 const FORWARD_BATCH = 500;
+/**
+ * Witness-inbox messages linger to pack events: INBOX_LINGER_MS normally, INBOX_LINGER_BUSY_MS
+ * while this shard holds more than INBOX_BUSY_PENDING pending events. A consumer batch is at
+ * most 100 messages, so under load fuller messages mean more events per batch (the local
+ * queue delivers one batch at a time); the extra wait is small beside the backlog's.
+ */
 const INBOX_LINGER_MS = 200;
+const INBOX_LINGER_BUSY_MS = 500;
+const INBOX_BUSY_PENDING = 32;
 const FORWARD_RETRY_MS = 1000;
 const SAFETY_MS = 5000;
 
@@ -84,7 +92,12 @@ export class EventShard extends DurableObject<Env> {
     this.config = getConfig(env);
     // Intake does not wait for the send (the alarm covers a lost one), so lingering a few ms
     // to pack events into messages costs no response latency and saves most queue operations.
-    this.inbox = new PackingBatcher(env.WITNESS_INBOX, INBOX_LINGER_MS, WITNESS_INBOX_MESSAGE_EVENTS, WITNESS_INBOX_MESSAGE_BYTES);
+    this.inbox = new PackingBatcher(
+      env.WITNESS_INBOX,
+      () => (this.count("pending") > INBOX_BUSY_PENDING ? INBOX_LINGER_BUSY_MS : INBOX_LINGER_MS),
+      WITNESS_INBOX_MESSAGE_EVENTS,
+      WITNESS_INBOX_MESSAGE_BYTES,
+    );
     ctx.blockConcurrencyWhile(async () => {
       migrate(this.sql, MIGRATIONS);
       for (const s of STATUSES) this.counts.set(s, 0);

@@ -67,7 +67,7 @@ export class QueueBatcher<T> {
 /**
  * Packs items into messages `{events: I[]}` of at most `maxItems` items and `maxBytes` of JSON,
  * handed to a QueueBatcher: a message leaves as soon as it is full, a partial one `lingerMs`
- * after its first item. A burst of intake becomes a few messages, and one queue batch of ≤100
+ * after its first item (a number, or a function asked when a message starts). A burst of intake becomes a few messages, and one queue batch of ≤100
  * messages carries many more items. An item's promise settles with its message's send.
  */
 export class PackingBatcher<I> {
@@ -78,7 +78,7 @@ export class PackingBatcher<I> {
 
   constructor(
     queue: Queue<{ events: I[] }>,
-    private readonly lingerMs: number,
+    private readonly lingerMs: number | (() => number),
     private readonly maxItems: number,
     private readonly maxBytes: number,
   ) {
@@ -92,7 +92,7 @@ export class PackingBatcher<I> {
       this.group.push({ item, resolve, reject });
       this.bytes += bytes;
       if (this.group.length >= this.maxItems) this.ship();
-      else if (this.timer === null) this.timer = setTimeout(() => this.ship(), this.lingerMs);
+      else if (this.timer === null) this.timer = setTimeout(() => this.ship(), typeof this.lingerMs === "number" ? this.lingerMs : this.lingerMs());
     });
   }
 
