@@ -268,9 +268,14 @@ export class DhtNode extends DurableObject<Env> {
     }
   }
 
-  /** STORE batched per target (hosted publishers): every record is verified here too. */
+  /**
+   * STORE batched per target, from hosted nodes only (DO RPC is not reachable from outside the
+   * deployment; peers STORE over HTTP, verified in `rpc`). The sender verified each record's
+   * signature once (`publishNow`) or holds it verified, and every lookup that returns a record
+   * verifies it again, so the k targets check expiry bounds here, not the signature.
+   */
   async storeMany(from: Contact, records: ProviderRecord[]): Promise<{ stored: number }> {
-    const checks = await Promise.all(records.map((r) => this.checkRecord(r, Date.now())));
+    const checks = await Promise.all(records.map((r) => this.checkRecord(r, Date.now(), false)));
     const now = Date.now();
     const f = this.sanitize(from);
     if (f) this.see(f, now);
@@ -318,7 +323,11 @@ export class DhtNode extends DurableObject<Env> {
     return this.gathering.result;
   }
 
-  private async publishNow(records: ProviderRecord[]): Promise<{ keys: number; stores: number }> {
+  private async publishNow(gathered: ProviderRecord[]): Promise<{ keys: number; stores: number }> {
+    // Verified once here for all k targets (storeMany trusts its hosted callers).
+    const valid = await Promise.all(gathered.map((r) => verifyProviderRecord(r)));
+    const records = gathered.filter((_, i) => valid[i]);
+    if (records.length < gathered.length) console.warn(`dht publish: ${gathered.length - records.length} record(s) with a bad signature dropped`);
     const byKey = new Map<string, ProviderRecord[]>();
     for (const r of records) byKey.set(r.key, [...(byKey.get(r.key) ?? []), r]);
     const batches = new Map<string, { contact: Contact; records: ProviderRecord[] }>();
@@ -623,14 +632,14 @@ export class DhtNode extends DurableObject<Env> {
 
   // ------------------------------------------------------------------ records
 
-  private async checkRecord(r: ProviderRecord, now: number): Promise<RpcOutcome | null> {
+  private async checkRecord(r: ProviderRecord, now: number, verifySignature = true): Promise<RpcOutcome | null> {
     const config = getConfig(this.env);
     const exp = Date.parse(r.expiresAt);
     if (!(exp > now)) return { ok: false, code: "validation_failed", detail: "record.expiresAt is not in the future" };
     if (exp > now + config.DHT_RECORD_TTL_MS + config.CLOCK_SKEW_MS) {
       return { ok: false, code: "validation_failed", detail: "record.expiresAt is more than DHT_RECORD_TTL_MS ahead" };
     }
-    if (!(await verifyProviderRecord(r))) return { ok: false, code: "invalid_signature", detail: "record.sig does not verify under record.provider" };
+    if (verifySignature && !(await verifyProviderRecord(r))) return { ok: false, code: "invalid_signature", detail: "record.sig does not verify under record.provider" };
     return null;
   }
 

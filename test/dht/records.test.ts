@@ -3,6 +3,7 @@
 // worker reached over HTTP) joins, its records are found, and once it stops answering it is
 // dropped from lookups and evicted from routing tables after failed queries.
 import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:test";
 import { api, expectProblem, freshIp, newIdentity, until } from "../helpers/client";
 import { dhtNodes, randomId, rpc, signedRecord, storeOnClosest, trueClosest } from "../helpers/dht";
 import { K, keyIdOf, nodeIdOf, xorHex } from "../../src/lib/dht";
@@ -34,6 +35,29 @@ describe("provider records", () => {
     const fv = await rpc(node, { op: "FIND_VALUE", from, key: "k-verify" }, ip);
     expect(fv.status).toBe(200);
     expect(fv.body.records).toEqual([good]);
+  });
+
+  it("hosted publishing verifies each record once: a forged one is dropped before any STORE, the good one is found", async () => {
+    const [me, other] = [await newIdentity(), await newIdentity()];
+    const key = `k-publish-${randomId().slice(0, 8)}`;
+    const good = await signedRecord(me, key, 3000);
+    const forged = { ...(await signedRecord(me, key, 3000)), provider: other.did };
+    const r = await env.DHT_NODE.getByName("dht-5").publish([forged, good]);
+    expect(r.keys).toBe(1);
+    expect(r.stores).toBeGreaterThan(0);
+    expect(await providerDids(key)).toEqual([me.did]);
+    // What the key's k closest hosted nodes hold, unfiltered: never the forged record.
+    const ids = (await dhtNodes(ip)).map((n) => n.id);
+    let held = 0;
+    for (const id of trueClosest(keyIdOf(key), ids)) {
+      const fv = await rpc(id, { op: "FIND_VALUE", from: { id: randomId() }, key }, ip);
+      expect(fv.status).toBe(200);
+      for (const rec of fv.body.records ?? []) {
+        expect(rec.provider).toBe(me.did);
+        held++;
+      }
+    }
+    expect(held).toBeGreaterThan(0);
   });
 
   it("a record expires after its TTL; a republished one (later expiresAt) stays", async () => {
