@@ -31,7 +31,16 @@ const MIGRATIONS = [
   // neither which slices it held nor how much of each it had issued: every campaign an auction
   // looked at then needed a refill (a storm of Campaign wake-ups after any idle period).
   `CREATE TABLE slices (campaign TEXT PRIMARY KEY, id TEXT NOT NULL, amount TEXT NOT NULL, issued TEXT NOT NULL, issue_until INTEGER NOT NULL);`,
+  // v3: every slice id this shard has installed (until its issuing window is long past). A
+  // block's campaign effects are re-delivered when that step is retried; a slice the shard has
+  // since replaced and handed back must not be installed again (it would restart at 0 issued).
+  `CREATE TABLE installed (id TEXT PRIMARY KEY, issue_until INTEGER NOT NULL) WITHOUT ROWID;
+   CREATE INDEX installed_until ON installed (issue_until);
+   INSERT OR IGNORE INTO installed (id, issue_until) SELECT id, issue_until FROM slices;`,
 ];
+
+/** An installed slice id is remembered this long past its issuing window (older ones are refused anyway). */
+const INSTALLED_KEEP_MS = 60_000;
 
 const REFILL_BACKOFF_MS = 1000;
 /** Slice refills in flight per shard; more wait in rank order (an idle market wakes gradually, not in a storm). */
@@ -121,6 +130,8 @@ export class AdMarket extends DurableObject<Env> {
   }
 
   async upsert(items: { entry: MarketEntry; lease?: LeaseGrant }[]): Promise<void> {
+    const now = Date.now();
+    this.sql.exec("DELETE FROM installed WHERE issue_until < ?", now - INSTALLED_KEEP_MS);
     for (const { entry, lease } of items) {
       this.sql.exec(
         "INSERT OR REPLACE INTO campaigns (id, advertiser, created_seq, entry) VALUES (?, ?, ?, ?)",
@@ -135,7 +146,9 @@ export class AdMarket extends DurableObject<Env> {
         continue;
       }
       m.retryAt = 0;
-      if (lease && m.slice?.id !== lease.id) {
+      // A slice is installed once: a re-delivered effect (the block step retried) may carry one
+      // this shard has replaced and handed back since, or one whose issuing window is over.
+      if (lease && m.slice?.id !== lease.id && lease.issueUntil > now && !one(this.sql.exec("SELECT 1 AS x FROM installed WHERE id = ?", lease.id))) {
         this.dropSlice(m);
         this.setSlice(m, { id: lease.id, amount: BigInt(lease.amount), remaining: BigInt(lease.amount), issued: 0n, recorded: 0n, issueUntil: lease.issueUntil });
       }
@@ -377,6 +390,7 @@ export class AdMarket extends DurableObject<Env> {
   private setSlice(m: Mem, slice: Slice | null): void {
     m.slice = slice;
     if (slice) {
+      this.sql.exec("INSERT OR IGNORE INTO installed (id, issue_until) VALUES (?, ?)", slice.id, slice.issueUntil);
       this.sql.exec(
         "INSERT OR REPLACE INTO slices (campaign, id, amount, issued, issue_until) VALUES (?, ?, ?, ?, ?)",
         m.id,

@@ -11,6 +11,7 @@ import { adEvent, auction, campaign, campaignBody, campaignEvent, createCampaign
 import { POE_POOL } from "../../src/ledger/pool";
 import { accountShardFor } from "../../src/workers/shards";
 import { adMarketShard, viewerShard } from "../../src/ads/types";
+import { fromBase64Url } from "../../src/lib/encoding";
 import { ADMIN } from "../helpers/ledger";
 
 const kw = () => `kw${Math.random().toString(36).slice(2, 10)}`;
@@ -235,6 +236,36 @@ describe("auctions and interactions", () => {
     // An over-issued token would be void (its slice cannot cover it) and count no impression.
     const c = await untilCampaign(id, (x) => x.impressions === tokens.length, 30_000);
     expect(c.spent).toBe(String(3 * tokens.length));
+  });
+
+  it("a re-delivered block effect never re-installs a slice the shard has replaced since (it would restart at 0 issued)", async () => {
+    const k = kw();
+    const shard = env.AD_MARKET.getByName(adMarketShard(viewerShard(`viewer-${k}`, 4)));
+    const entry = {
+      id: Array.from({ length: 64 }, () => "0123456789abcdef"[Math.floor(Math.random() * 16)]).join(""),
+      advertiser: (await newIdentity()).did,
+      createdSeq: 1,
+      model: "cpm" as const,
+      bid: "5000",
+      targeting: { keywords: [k] },
+      creative: { title: "t", text: "x", url: "https://example.com" },
+      status: "active" as const,
+      impressions: 0,
+      clicks: 0,
+    };
+    const until = Date.now() + 60_000;
+    const leaseOf = async () => {
+      const r = await shard.auction({ placement: "p", publisher: "did:key:z6Mkpub", context: { keywords: [k] }, viewer: `viewer-${k}`, floor: "2999" });
+      return r ? (JSON.parse(new TextDecoder().decode(fromBase64Url(r.token.split(".")[1]!))) as { l: string }).l : null;
+    };
+    await shard.upsert([{ entry, lease: { id: "L1", amount: "30", issueUntil: until } }]);
+    expect(await leaseOf()).toBe("L1");
+    await shard.upsert([{ entry, lease: { id: "L2", amount: "30", issueUntil: until } }]); // a later block: L1 handed back
+    expect(await leaseOf()).toBe("L2");
+    await shard.upsert([{ entry, lease: { id: "L1", amount: "30", issueUntil: until } }]); // the first block's step, retried
+    expect(await leaseOf()).toBe("L2");
+    await shard.upsert([{ entry, lease: { id: "L3", amount: "30", issueUntil: Date.now() - 1 } }]); // its window is over
+    expect(await leaseOf()).toBe("L2");
   });
 
   it("tokens: forged 400 invalid_token, expired 410 token_expired, bad bodies 400", async () => {
