@@ -350,11 +350,11 @@ export class Campaign extends DurableObject<Env> {
     if (existing) return existing.issue_until > now ? { id, amount: existing.held, issueUntil: existing.issue_until } : null;
     const c = this.row()!;
     if (c.status !== "active") return null;
-    const def = JSON.parse(c.def) as { endsAt?: string };
     const day = Math.floor(now / DAY_MS);
     let issueUntil = now + this.config.AD_LEASE_MS;
     if (c.daily_budget !== null) issueUntil = Math.min(issueUntil, (day + 1) * DAY_MS); // a slice never spans two days
-    if (def.endsAt !== undefined) issueUntil = Math.min(issueUntil, Date.parse(def.endsAt));
+    const end = this.endsAtMs(c);
+    if (end !== undefined) issueUntil = Math.min(issueUntil, end);
     if (issueUntil <= now) return null;
     let available = BigInt(c.budget) - BigInt(c.spent) - this.reserved();
     if (c.daily_budget !== null) {

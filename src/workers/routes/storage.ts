@@ -80,12 +80,11 @@ const META_TTL_MS = 5000;
 const metaCache = new Lru<string, { meta: ChunkMeta; at: number }>(10_000);
 
 async function chunkMeta(c: AppContext): Promise<{ meta: ChunkMeta; cached: boolean }> {
-  const { cid } = parseOr400(ChunkCidParam, c.req.param(), "path");
-  const hit = metaCache.get(cid);
+  // Only validated CIDs are ever cached, so a hit on the raw parameter is a valid one.
+  const hit = metaCache.get(c.req.param("cid") ?? "");
   if (hit && Date.now() - hit.at < META_TTL_MS) return { meta: hit.meta, cached: true };
-  const meta = await chunkIndex(c.env, cid).get(cid);
-  if (!meta) throw new ApiError(404, "not_found", `no chunk ${cid}`);
-  metaCache.set(cid, { meta, at: Date.now() });
+  const meta = await metaOr404(c);
+  metaCache.set(meta.cid, { meta, at: Date.now() });
   return { meta, cached: false };
 }
 
