@@ -4,10 +4,11 @@
 // longest) in one, every other project and then the e2e test one after another in the other.
 // Most test time is waiting (queue batch timeouts, alarms, block times), so two lanes fit two
 // cores; one project per process (a single run over all projects stalled between projects).
-// The first lane streams its output; the second prints each run's output when it ends. A watchdog ends a vitest process whose every test file has
-// reported but which does not exit within 20 s (seen, intermittently, after the `chaos`
-// project, whose test calls abortAllDurableObjects(): the pool then never finishes closing);
-// the per-file results (or the summary, when printed) decide pass or fail.
+// The first lane streams its output; the second prints each run's output when it ends.
+// A watchdog ends a vitest process whose every test file has reported but which does not
+// exit within 20 s (seen, intermittently, after the `chaos` project, whose test calls
+// abortAllDurableObjects(): the pool then never finishes closing); the per-file results (or
+// the summary, when printed) decide pass or fail.
 // `npm test -- <vitest args>` runs vitest with those args only.
 import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";

@@ -146,9 +146,10 @@ export class AdMarket extends DurableObject<Env> {
         continue;
       }
       m.retryAt = 0;
-      // A slice is installed once: a re-delivered effect (the block step retried) may carry one
-      // this shard has replaced and handed back since, or one whose issuing window is over.
-      if (lease && m.slice?.id !== lease.id && lease.issueUntil > now && !one(this.sql.exec("SELECT 1 AS x FROM installed WHERE id = ?", lease.id))) {
+      // A slice is installed once (the current one included): a re-delivered effect (the block
+      // step retried) may carry one this shard holds, or has replaced and handed back since, or
+      // one whose issuing window is over.
+      if (lease && lease.issueUntil > now && !one(this.sql.exec("SELECT 1 AS x FROM installed WHERE id = ?", lease.id))) {
         this.dropSlice(m);
         this.setSlice(m, { id: lease.id, amount: BigInt(lease.amount), remaining: BigInt(lease.amount), issued: 0n, recorded: 0n, issueUntil: lease.issueUntil });
       }

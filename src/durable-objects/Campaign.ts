@@ -298,9 +298,8 @@ export class Campaign extends DurableObject<Env> {
   }
 
   /** Ended by the advertiser or by its `endsAt` (the ledger judges the latter by block time). */
-  private ended(c: Row, now: number): boolean {
+  private ended(c: Row, now: number, end = this.endsAtMs(c)): boolean {
     if (c.status === "ended") return true;
-    const end = this.endsAtMs(c);
     return end !== undefined && end <= now;
   }
 
@@ -459,7 +458,7 @@ export class Campaign extends DurableObject<Env> {
     if (nextRelease !== null) candidates.push(nextRelease);
     if (c.close_issued === 0) {
       const end = this.endsAtMs(c);
-      if (this.ended(c, now)) candidates.push(nextRelease === null ? now : nextRelease);
+      if (this.ended(c, now, end)) candidates.push(nextRelease === null ? now : nextRelease);
       else if (end !== undefined) candidates.push(end); // closes by itself at endsAt (slices release after it)
     }
     if (candidates.length === 0) return;

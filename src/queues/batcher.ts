@@ -67,8 +67,9 @@ export class QueueBatcher<T> {
 /**
  * Packs items into messages `{events: I[]}` of at most `maxItems` items and `maxBytes` of JSON,
  * handed to a QueueBatcher: a message leaves as soon as it is full, a partial one `lingerMs`
- * after its first item (a number, or a function asked when a message starts). A burst of intake becomes a few messages, and one queue batch of ≤100
- * messages carries many more items. An item's promise settles with its message's send.
+ * after its first item (a number, or a function asked when a message starts). A burst of
+ * intake becomes a few messages, and one queue batch of ≤100 messages carries many more items.
+ * An item's promise settles with its message's send.
  */
 export class PackingBatcher<I> {
   private group: { item: I; resolve: () => void; reject: (e: unknown) => void }[] = [];
