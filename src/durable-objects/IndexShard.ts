@@ -9,8 +9,13 @@ import { migrate, one, type Migration } from "./sqlite";
 import { shardFactor } from "../search/query";
 import { abortSelf } from "./fault-reset";
 import { Lru } from "../lib/lru";
+import { intersectScores, phraseBytes, phraseScores, topWithTies, type PhraseScores } from "../search/phrase-scores";
 
-const PHRASE_CACHE_MAX = 10_000;
+/**
+ * Bytes of per-phrase score lists a shard keeps (16 bytes a matching row). 8 MB holds about
+ * half a million (phrase, row) pairs: at 6,000 documents a shard, a few thousand phrases.
+ */
+const PHRASE_SCORES_BYTES = 8 << 20;
 /** Cached shard answers (≤ 11 rows each, a few KB) and snippets (≤ ~300 bytes each). */
 const ANSWER_CACHE_MAX = 2_000;
 const SNIPPET_CACHE_MAX = 10_000;
@@ -83,6 +88,17 @@ export interface Candidate {
   b: number;
 }
 
+type DocRow = {
+  rowid: number;
+  id: string;
+  author: string;
+  title: string;
+  created_at: string;
+  tags: string;
+};
+const DOC_COLUMNS = "d.rowid AS rowid, d.id AS id, d.author AS author, d.title AS title, d.created_at AS created_at, d.tags AS tags";
+const candidate = (r: DocRow, b: number): Candidate => ({ rowid: r.rowid, id: r.id, author: r.author, title: r.title, createdAt: r.created_at, tags: JSON.parse(r.tags) as string[], b });
+
 /** A shard's answer: its top rows by local BM25, and its statistics for the query's phrases. */
 export interface ShardAnswer extends Stats {
   rows: Candidate[];
@@ -91,8 +107,12 @@ export interface ShardAnswer extends Stats {
 export class IndexShard extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private docCount = 0;
-  /** Documents matching each phrase, as of the last change (cleared by every apply that changes something). */
-  private readonly phraseHits = new Map<string, number>();
+  /**
+   * Each phrase's BM25 score in every row it matches (src/search/phrase-scores.ts), as of the
+   * last change: an AND query is ranked by intersecting its phrases' lists, and the list
+   * lengths are the phrase statistics. Cleared with the other caches by every changing apply.
+   */
+  private readonly phrases = new Lru<string, PhraseScores>(PHRASE_SCORES_BYTES, phraseBytes);
   /**
    * Read caches, valid until the next apply that changes something (which clears them in the
    * same synchronous step, so a read never sees an answer older than the index): whole answers
@@ -140,7 +160,7 @@ export class IndexShard extends DurableObject<Env> {
     }
     if (indexed + deleted > 0) {
       this.docCount += indexed - deleted;
-      this.phraseHits.clear();
+      this.phrases.clear();
       this.answers.clear();
       this.snippetCache.clear();
     }
@@ -175,35 +195,44 @@ export class IndexShard extends DurableObject<Env> {
     });
   }
 
-  async stats(): Promise<{ docs: number; tombstones: number; answerCache: { hits: number; misses: number }; snippetCache: { hits: number; misses: number } }> {
+  async stats(): Promise<{
+    docs: number;
+    tombstones: number;
+    answerCache: { hits: number; misses: number };
+    phraseCache: { hits: number; misses: number; bytes: number };
+    snippetCache: { hits: number; misses: number };
+  }> {
     return {
       answerCache: { hits: this.answers.hits, misses: this.answers.misses },
+      phraseCache: { hits: this.phrases.hits, misses: this.phrases.misses, bytes: this.phrases.weight },
       snippetCache: { hits: this.snippetCache.hits, misses: this.snippetCache.misses },
       docs: this.docCount,
       tombstones: one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM tombstones"))!.n,
     };
   }
 
-  private localStats(phrases: string[]): Stats {
-    const hits = phrases.map((p) => {
-      let n = this.phraseHits.get(p);
-      if (n === undefined) {
-        n = one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM fts WHERE fts MATCH ?", p))!.n;
-        if (this.phraseHits.size >= PHRASE_CACHE_MAX) this.phraseHits.clear();
-        this.phraseHits.set(p, n);
-      }
-      return n;
-    });
-    return { docs: this.docCount, hits };
+  /** The phrase's score list, from the cache or one FTS5 pass (rows in rowid order). */
+  private phraseList(phrase: string): PhraseScores {
+    let list = this.phrases.get(phrase);
+    if (!list) {
+      list = phraseScores(this.sql.exec(`SELECT rowid, -${BM25} FROM fts WHERE fts MATCH ? ORDER BY rowid`, phrase).raw<[number, number]>());
+      this.phrases.set(phrase, list);
+    }
+    return list;
   }
 
   /**
    * The top `limit` rows by this shard's BM25 (ties by id). The route rescales each shard's
    * scores by one factor per shard (src/search/query.ts shardFactor), so this order is the
    * merged order restricted to this shard, and a page cursor filters in the same terms.
+   *
+   * Plain queries (no author, tag or cursor) rank from the phrases' cached score lists;
+   * filtered ones ask FTS5, whose bm25() gives the same doubles (see phrase-scores.ts).
    */
   private query(q: ShardQuery): ShardAnswer {
-    const stats = this.localStats(q.phrases);
+    const lists = q.phrases.map((p) => this.phraseList(p));
+    const stats: Stats = { docs: this.docCount, hits: lists.map((l) => l.rowids.length) };
+    if (q.author === undefined && q.tag === undefined && !q.after) return { ...stats, rows: this.topFromLists(lists, q.limit) };
     const args: SqlStorageValue[] = [q.phrases.join(" AND ")];
     const where = ["fts MATCH ?"];
     if (q.author !== undefined) {
@@ -221,18 +250,30 @@ export class IndexShard extends DurableObject<Env> {
     }
     args.push(q.limit);
     const rows = this.sql
-      .exec<{ rowid: number; id: string; author: string; title: string; created_at: string; tags: string; b: number }>(
-        `SELECT d.rowid AS rowid, d.id AS id, d.author AS author, d.title AS title, d.created_at AS created_at, d.tags AS tags, -${BM25} AS b
+      .exec<DocRow & { b: number }>(
+        `SELECT ${DOC_COLUMNS}, -${BM25} AS b
          FROM fts JOIN docs d ON d.rowid = fts.rowid
          WHERE ${where.join(" AND ")}
          ORDER BY b DESC, d.id ASC LIMIT ?`,
         ...args,
       )
       .toArray();
-    return {
-      ...stats,
-      rows: rows.map((r) => ({ rowid: r.rowid, id: r.id, author: r.author, title: r.title, createdAt: r.created_at, tags: JSON.parse(r.tags) as string[], b: r.b })),
-    };
+    return { ...stats, rows: rows.map((r) => candidate(r, r.b)) };
+  }
+
+  /** The top `limit` rows of the AND of `lists`, ordered by (score desc, id asc). */
+  private topFromLists(lists: PhraseScores[], limit: number): Candidate[] {
+    const hits = lists.length === 1 ? lists[0]! : intersectScores(lists);
+    const picked = topWithTies(hits.scores, limit);
+    if (picked.length === 0) return [];
+    const score = new Map<number, number>(picked.map((i) => [hits.rowids[i]!, hits.scores[i]!]));
+    const docs = this.sql
+      .exec<DocRow>(`SELECT ${DOC_COLUMNS} FROM docs d WHERE d.rowid IN (SELECT value FROM json_each(?))`, JSON.stringify([...score.keys()]))
+      .toArray();
+    return docs
+      .map((r) => candidate(r, score.get(r.rowid)!))
+      .sort((a, b) => (a.b !== b.b ? b.b - a.b : a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .slice(0, limit);
   }
 
   /** From the head when the head matches (cheap), else from the tail; cached per (match, row). */

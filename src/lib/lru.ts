@@ -1,11 +1,16 @@
 // A bounded map that forgets the least recently used entry first (Map keeps insertion order;
-// a hit re-inserts). Used for per-DO read caches that a write clears as a whole.
+// a hit re-inserts). Used for per-DO read caches that a write clears as a whole. The bound is
+// on entries, or with `weigh` on their summed weight (e.g. bytes).
 export class Lru<K, V> {
   private readonly map = new Map<K, V>();
+  private total = 0;
   hits = 0;
   misses = 0;
 
-  constructor(private readonly max: number) {
+  constructor(
+    private readonly max: number,
+    private readonly weigh: (value: V) => number = () => 1,
+  ) {
     if (!Number.isInteger(max) || max < 1) throw new RangeError("Lru max must be a positive integer");
   }
 
@@ -22,17 +27,28 @@ export class Lru<K, V> {
   }
 
   set(key: K, value: V): void {
-    this.map.delete(key);
+    this.delete(key);
     this.map.set(key, value);
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
+    this.total += this.weigh(value);
+    // The entry just set stays even when it alone weighs more than max.
+    while (this.total > this.max && this.map.size > 1) this.delete(this.map.keys().next().value as K);
   }
 
   delete(key: K): void {
+    const old = this.map.get(key);
+    if (old === undefined) return;
     this.map.delete(key);
+    this.total -= this.weigh(old);
   }
 
   clear(): void {
     this.map.clear();
+    this.total = 0;
+  }
+
+  /** Summed weight of the entries (their count without `weigh`). */
+  get weight(): number {
+    return this.total;
   }
 
   get size(): number {

@@ -2,7 +2,7 @@
 // the same documents (one IndexShard holding everything), on a real public corpus. Documents
 // reach the shards through the real index-updates consumer.
 import { describe, expect, it } from "vitest";
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult, runInDurableObject } from "cloudflare:test";
 import worker from "../../src/workers/index";
 import { api } from "../helpers/client";
 import { corpusDocs, CORPUS_QUERIES } from "../helpers/corpus";
@@ -42,5 +42,35 @@ describe("ranking", () => {
     console.log(`ranking: ${docs.length} docs, ${overlaps.length} queries, mean overlap@10 = ${mean.toFixed(3)}, min = ${Math.min(...overlaps).toFixed(2)}`);
     expect(overlaps.length).toBeGreaterThan(30);
     expect(mean).toBeGreaterThanOrEqual(0.8);
+
+    // The shard ranks plain queries from cached per-phrase score lists (phrase-scores.ts); the
+    // result must be bit-for-bit what FTS5's bm25() gives for the AND query: same rows, same
+    // order, same doubles. Words, two- and three-word ANDs, quoted phrases and prefixes.
+    const exactQueries = [...CORPUS_QUERIES, "free money offer", "linux kernel patch", '"red hat" linux', "spam*", "mort* rates", "click here now", "the", "zzzznotaword"];
+    let compared = 0;
+    for (const q of exactQueries) {
+      const parsed = parseQuery(q);
+      if (!parsed.ok) throw new Error(parsed.error);
+      for (const limit of [1, 11, 200]) {
+        const [answer] = await single.queryMany([{ phrases: parsed.phrases, limit }]);
+        if (!answer || "error" in answer) throw new Error(`single index: ${answer?.error}`);
+        const direct = await runInDurableObject(single, async (_o, state) =>
+          state.storage.sql
+            .exec<{ id: string; b: number }>(
+              `SELECT d.id AS id, -bm25(fts, 4.0, 1.0, 1.0, 2.0) AS b FROM fts JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ? ORDER BY b DESC, d.id ASC LIMIT ?`,
+              parsed.match,
+              limit,
+            )
+            .toArray(),
+        );
+        expect(answer.rows.map((r) => [r.id, r.b]), `${q} limit ${limit}`).toEqual(direct.map((r) => [r.id, r.b]));
+        const counts = await runInDurableObject(single, async (_o, state) =>
+          parsed.phrases.map((p) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM fts WHERE fts MATCH ?", p).one().n),
+        );
+        expect(answer.hits).toEqual(counts);
+        compared += direct.length;
+      }
+    }
+    expect(compared).toBeGreaterThan(1000);
   }, 180_000);
 });

@@ -30,4 +30,22 @@ describe("Lru", () => {
   it("rejects a non-positive bound", () => {
     expect(() => new Lru(0)).toThrow(RangeError);
   });
+
+  it("bounds the summed weight when given a weigh function", () => {
+    const c = new Lru<string, string>(10, (v) => v.length);
+    c.set("a", "xxxx");
+    c.set("b", "yyyy");
+    expect(c.weight).toBe(8);
+    c.set("c", "zzz"); // 11 > 10: a goes
+    expect(c.get("a")).toBeUndefined();
+    expect(c.weight).toBe(7);
+    c.set("b", "y"); // replacing re-weighs
+    expect(c.weight).toBe(4);
+    c.delete("c");
+    expect(c.weight).toBe(1);
+    c.set("big", "w".repeat(20)); // alone over the bound: kept, everything else goes
+    expect([c.size, c.weight, c.get("big")?.length]).toEqual([1, 20, 20]);
+    c.clear();
+    expect(c.weight).toBe(0);
+  });
 });

@@ -1,0 +1,110 @@
+// Per-phrase BM25 score lists, and how an AND query's ranking is computed from them.
+//
+// SQLite FTS5's bm25() is a plain sum over the query's phrases: for each phrase i,
+// IDF_i × f_i(k1+1) / (f_i + k1(1 − b + b·D/avgdl)), where IDF_i depends only on how many rows
+// match phrase i, f_i only on phrase i's (column-weighted) instances in the row, and D and avgdl
+// only on the row and the table. So the score of "p0 AND p1 AND …" in a row is exactly
+// ((0 + s0) + s1) + … where s_i is the row's score for the single-phrase query p_i — the same
+// additions in the same order, hence the same double. A shard can keep each phrase's scores
+// (one FTS5 pass per phrase, reused by every query that contains it until the index changes)
+// and rank any AND of cached phrases by intersecting lists, without a bm25() pass per query.
+
+/** A phrase's score (positive, higher is better) in every row it matches, rows ascending. */
+export interface PhraseScores {
+  rowids: Float64Array;
+  scores: Float64Array;
+}
+
+export function phraseScores(rows: Iterable<[number, number]>, count?: number): PhraseScores {
+  const pairs = count === undefined ? [...rows] : rows;
+  const n = count ?? (pairs as [number, number][]).length;
+  const rowids = new Float64Array(n);
+  const scores = new Float64Array(n);
+  let i = 0;
+  for (const [r, s] of pairs) {
+    if (i > 0 && r <= rowids[i - 1]!) throw new Error("phraseScores: rows must be ascending and distinct");
+    rowids[i] = r;
+    scores[i] = s;
+    i++;
+  }
+  if (i !== n) throw new Error("phraseScores: row count mismatch");
+  return { rowids, scores };
+}
+
+/** Bytes a list holds (for the cache's memory bound). */
+export const phraseBytes = (p: PhraseScores): number => 16 * p.rowids.length + 64;
+
+/**
+ * The rows matching every list, with the summed score: added in list order, starting from 0,
+ * exactly as FTS5 adds its phrases (see above), so the result equals bm25() of the AND query.
+ */
+export function intersectScores(lists: PhraseScores[]): PhraseScores {
+  if (lists.length === 0) return { rowids: new Float64Array(0), scores: new Float64Array(0) };
+  // Walk the shortest list; find each row in the others by galloping forward (all ascending).
+  let shortest = 0;
+  for (let i = 1; i < lists.length; i++) if (lists[i]!.rowids.length < lists[shortest]!.rowids.length) shortest = i;
+  const base = lists[shortest]!;
+  const pos = new Array<number>(lists.length).fill(0);
+  const outRows: number[] = [];
+  const outScores: number[] = [];
+  outer: for (let k = 0; k < base.rowids.length; k++) {
+    const row = base.rowids[k]!;
+    for (let i = 0; i < lists.length; i++) {
+      if (i === shortest) continue;
+      const at = seek(lists[i]!.rowids, pos[i]!, row);
+      pos[i] = at;
+      if (at >= lists[i]!.rowids.length) break outer;
+      if (lists[i]!.rowids[at] !== row) continue outer;
+    }
+    let s = 0;
+    for (let i = 0; i < lists.length; i++) s += i === shortest ? base.scores[k]! : lists[i]!.scores[pos[i]!]!;
+    outRows.push(row);
+    outScores.push(s);
+  }
+  return { rowids: Float64Array.from(outRows), scores: Float64Array.from(outScores) };
+}
+
+/** The first index ≥ from whose row is ≥ row (exponential then binary search). */
+function seek(rows: Float64Array, from: number, row: number): number {
+  if (from >= rows.length || rows[from]! >= row) return from;
+  let step = 1;
+  let lo = from;
+  let hi = from + 1;
+  while (hi < rows.length && rows[hi]! < row) {
+    lo = hi;
+    step *= 2;
+    hi = from + step;
+  }
+  if (hi > rows.length) hi = rows.length;
+  // rows[lo] < row; answer in (lo, hi]
+  while (lo + 1 < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rows[mid]! < row) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
+/**
+ * Indexes of the `k` best scores, plus every row tied with the k-th (ids break ties and are
+ * not known here, so the caller sorts these by (score desc, id asc) and keeps k). Unordered.
+ */
+export function topWithTies(scores: Float64Array, k: number): number[] {
+  const n = scores.length;
+  if (k <= 0 || n === 0) return [];
+  if (n <= k) return Array.from({ length: n }, (_, i) => i);
+  // A sorted buffer of the k best scores seen (descending); most rows fail the first test.
+  const best: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = scores[i]!;
+    if (best.length === k && s < best[k - 1]!) continue;
+    let j = best.length;
+    while (j > 0 && best[j - 1]! < s) j--;
+    best.splice(j, 0, s);
+    if (best.length > k) best.pop();
+  }
+  const threshold = best[k - 1]!;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) if (scores[i]! >= threshold) out.push(i);
+  return out;
+}
