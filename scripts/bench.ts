@@ -1037,7 +1037,7 @@ async function searchPhase(opts: {
     };
     await searchLoad(D.warmup);
     const qStart = qi;
-    const sr = await searchLoad(D.search);
+    const sr = await profiled("search", srv, () => searchLoad(D.search), log);
     opts.loadAvg.search = os.loadavg()[0]!;
     const ok = sr.statusCounts["200"] ?? 0;
     const searchPerSec = ok / sr.durationS;

@@ -8,17 +8,20 @@ import type { IndexUpdate } from "../content/ops";
 import { migrate, one, type Migration } from "./sqlite";
 import { shardFactor } from "../search/query";
 import { abortSelf } from "./fault-reset";
-import { Lru } from "../lib/lru";
+import { FifoCache, Lru } from "../lib/lru";
 import { intersectScores, phraseBytes, phraseScores, topWithTies, type PhraseScores } from "../search/phrase-scores";
 
 /**
- * Bytes of per-phrase score lists a shard keeps (16 bytes a matching row). 8 MB holds about
- * half a million (phrase, row) pairs: at 6,000 documents a shard, a few thousand phrases.
+ * Bytes of per-phrase score lists a shard keeps (12 bytes a matching row). 16 MB holds about
+ * 1.4 million (phrase, row) pairs: at 6,000 documents a shard (50,000 over 8 shards) that is
+ * several thousand distinct words' lists, most of the shard's inverted index.
  */
-const PHRASE_SCORES_BYTES = 8 << 20;
+const PHRASE_SCORES_BYTES = 16 << 20;
 /** Cached shard answers (≤ 11 rows each, a few KB) and snippets (≤ ~300 bytes each). */
 const ANSWER_CACHE_MAX = 2_000;
 const SNIPPET_CACHE_MAX = 10_000;
+/** Documents' result fields by rowid (≈ 300 bytes each): the rows a ranking picked recently. */
+const DOC_CACHE_MAX = 10_000;
 
 // The post text is indexed as two columns, `head` (its first HEAD_CHARS, cut at whitespace) and
 // `tail` (the rest), with equal BM25 weights. FTS5's bm25() sums weighted phrase frequencies
@@ -119,7 +122,9 @@ export class IndexShard extends DurableObject<Env> {
    * by query, and snippets by (match, row). Repeated searches then cost no FTS5 work.
    */
   private readonly answers = new Lru<string, ShardAnswer>(ANSWER_CACHE_MAX);
-  private readonly snippetCache = new Lru<string, string>(SNIPPET_CACHE_MAX);
+  private readonly snippetCache = new FifoCache<string, string>(SNIPPET_CACHE_MAX);
+  /** Result fields by rowid. A post never changes; its delete drops the entry (SQLite may give a deleted last rowid to the next insert). */
+  private readonly docCache = new FifoCache<number, Candidate>(DOC_CACHE_MAX);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -141,6 +146,7 @@ export class IndexShard extends DurableObject<Env> {
           this.sql.exec("DELETE FROM fts WHERE rowid = ?", row.rowid);
           this.sql.exec("DELETE FROM doc_tags WHERE rowid = ?", row.rowid);
           this.sql.exec("DELETE FROM docs WHERE rowid = ?", row.rowid);
+          this.docCache.delete(row.rowid);
           deleted++;
         }
         continue;
@@ -266,14 +272,22 @@ export class IndexShard extends DurableObject<Env> {
     const hits = lists.length === 1 ? lists[0]! : intersectScores(lists);
     const picked = topWithTies(hits.scores, limit);
     if (picked.length === 0) return [];
-    const score = new Map<number, number>(picked.map((i) => [hits.rowids[i]!, hits.scores[i]!]));
-    const docs = this.sql
-      .exec<DocRow>(`SELECT ${DOC_COLUMNS} FROM docs d WHERE d.rowid IN (SELECT value FROM json_each(?))`, JSON.stringify([...score.keys()]))
-      .toArray();
-    return docs
-      .map((r) => candidate(r, score.get(r.rowid)!))
-      .sort((a, b) => (a.b !== b.b ? b.b - a.b : a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      .slice(0, limit);
+    const rows: Candidate[] = [];
+    const missing: number[] = [];
+    for (const i of picked) {
+      const doc = this.docCache.get(hits.rowids[i]!);
+      if (doc) rows.push({ rowid: doc.rowid, id: doc.id, author: doc.author, title: doc.title, createdAt: doc.createdAt, tags: doc.tags, b: hits.scores[i]! });
+      else missing.push(i);
+    }
+    if (missing.length > 0) {
+      const score = new Map<number, number>(missing.map((i) => [hits.rowids[i]!, hits.scores[i]!]));
+      for (const r of this.sql.exec<DocRow>(`SELECT ${DOC_COLUMNS} FROM docs d WHERE d.rowid IN (SELECT value FROM json_each(?))`, JSON.stringify([...score.keys()]))) {
+        const doc = candidate(r, score.get(r.rowid)!);
+        this.docCache.set(r.rowid, doc);
+        rows.push(doc);
+      }
+    }
+    return rows.sort((a, b) => (a.b !== b.b ? b.b - a.b : a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, limit);
   }
 
   /** From the head when the head matches (cheap), else from the tail; cached per (match, row). */

@@ -55,3 +55,43 @@ export class Lru<K, V> {
     return this.map.size;
   }
 }
+
+/**
+ * A bounded map that forgets the oldest inserted entry first: a hit costs one Map lookup (an
+ * Lru hit re-inserts). For caches of immutable values read many times per request (rows of a
+ * ranking, snippets), where the order of eviction matters less than the cost of a hit.
+ */
+export class FifoCache<K, V> {
+  private readonly map = new Map<K, V>();
+  hits = 0;
+  misses = 0;
+
+  constructor(private readonly max: number) {
+    if (!Number.isInteger(max) || max < 1) throw new RangeError("FifoCache max must be a positive integer");
+  }
+
+  get(key: K): V | undefined {
+    const v = this.map.get(key);
+    if (v === undefined) this.misses++;
+    else this.hits++;
+    return v;
+  }
+
+  set(key: K, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
+  }
+
+  delete(key: K): void {
+    this.map.delete(key);
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}

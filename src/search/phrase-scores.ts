@@ -11,17 +11,18 @@
 
 /** A phrase's score (positive, higher is better) in every row it matches, rows ascending. */
 export interface PhraseScores {
-  rowids: Float64Array;
+  rowids: Int32Array;
   scores: Float64Array;
 }
 
 export function phraseScores(rows: Iterable<[number, number]>, count?: number): PhraseScores {
   const pairs = count === undefined ? [...rows] : rows;
   const n = count ?? (pairs as [number, number][]).length;
-  const rowids = new Float64Array(n);
+  const rowids = new Int32Array(n);
   const scores = new Float64Array(n);
   let i = 0;
   for (const [r, s] of pairs) {
+    if (!(r >= 0 && r <= 0x7fffffff)) throw new RangeError("phraseScores: a rowid outside 0..2^31-1");
     if (i > 0 && r <= rowids[i - 1]!) throw new Error("phraseScores: rows must be ascending and distinct");
     rowids[i] = r;
     scores[i] = s;
@@ -32,40 +33,45 @@ export function phraseScores(rows: Iterable<[number, number]>, count?: number): 
 }
 
 /** Bytes a list holds (for the cache's memory bound). */
-export const phraseBytes = (p: PhraseScores): number => 16 * p.rowids.length + 64;
+export const phraseBytes = (p: PhraseScores): number => 12 * p.rowids.length + 64;
 
 /**
  * The rows matching every list, with the summed score: added in list order, starting from 0,
  * exactly as FTS5 adds its phrases (see above), so the result equals bm25() of the AND query.
  */
 export function intersectScores(lists: PhraseScores[]): PhraseScores {
-  if (lists.length === 0) return { rowids: new Float64Array(0), scores: new Float64Array(0) };
+  if (lists.length === 0) return { rowids: new Int32Array(0), scores: new Float64Array(0) };
+  if (lists.length === 1) return lists[0]!;
   // Walk the shortest list; find each row in the others by galloping forward (all ascending).
   let shortest = 0;
   for (let i = 1; i < lists.length; i++) if (lists[i]!.rowids.length < lists[shortest]!.rowids.length) shortest = i;
   const base = lists[shortest]!;
-  const pos = new Array<number>(lists.length).fill(0);
-  const outRows: number[] = [];
-  const outScores: number[] = [];
+  const others = lists.length;
+  const pos = new Int32Array(others);
+  const outRows = new Int32Array(base.rowids.length);
+  const outScores = new Float64Array(base.rowids.length);
+  let n = 0;
   outer: for (let k = 0; k < base.rowids.length; k++) {
     const row = base.rowids[k]!;
-    for (let i = 0; i < lists.length; i++) {
+    for (let i = 0; i < others; i++) {
       if (i === shortest) continue;
-      const at = seek(lists[i]!.rowids, pos[i]!, row);
+      const rows = lists[i]!.rowids;
+      const at = seek(rows, pos[i]!, row);
       pos[i] = at;
-      if (at >= lists[i]!.rowids.length) break outer;
-      if (lists[i]!.rowids[at] !== row) continue outer;
+      if (at >= rows.length) break outer;
+      if (rows[at] !== row) continue outer;
     }
     let s = 0;
-    for (let i = 0; i < lists.length; i++) s += i === shortest ? base.scores[k]! : lists[i]!.scores[pos[i]!]!;
-    outRows.push(row);
-    outScores.push(s);
+    for (let i = 0; i < others; i++) s += i === shortest ? base.scores[k]! : lists[i]!.scores[pos[i]!]!;
+    outRows[n] = row;
+    outScores[n] = s;
+    n++;
   }
-  return { rowids: Float64Array.from(outRows), scores: Float64Array.from(outScores) };
+  return { rowids: outRows.subarray(0, n), scores: outScores.subarray(0, n) };
 }
 
 /** The first index ≥ from whose row is ≥ row (exponential then binary search). */
-function seek(rows: Float64Array, from: number, row: number): number {
+function seek(rows: Int32Array, from: number, row: number): number {
   if (from >= rows.length || rows[from]! >= row) return from;
   let step = 1;
   let lo = from;

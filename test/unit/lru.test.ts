@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Lru } from "../../src/lib/lru";
+import { FifoCache, Lru } from "../../src/lib/lru";
 
 describe("Lru", () => {
   it("keeps at most max entries and forgets the least recently used first", () => {
@@ -47,5 +47,24 @@ describe("Lru", () => {
     expect([c.size, c.weight, c.get("big")?.length]).toEqual([1, 20, 20]);
     c.clear();
     expect(c.weight).toBe(0);
+  });
+});
+
+describe("FifoCache", () => {
+  it("forgets the oldest inserted first, whatever was read", () => {
+    const c = new FifoCache<string, number>(2);
+    c.set("a", 1);
+    c.set("b", 2);
+    expect(c.get("a")).toBe(1); // a read does not refresh a
+    c.set("c", 3); // evicts a
+    expect([c.get("a"), c.get("b"), c.get("c"), c.size]).toEqual([undefined, 2, 3, 2]);
+    c.set("b", 4); // re-setting refreshes b: c is now the oldest
+    c.set("d", 5);
+    expect([c.get("c"), c.get("b"), c.get("d")]).toEqual([undefined, 4, 5]);
+    expect([c.hits, c.misses]).toEqual([5, 2]);
+    c.delete("b");
+    c.clear();
+    expect(c.size).toBe(0);
+    expect(() => new FifoCache(0)).toThrow(RangeError);
   });
 });
