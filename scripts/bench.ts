@@ -966,7 +966,16 @@ async function searchPhase(opts: {
     // Spot check: 200 random accepted posts must all be findable by their token.
     const spot = Array.from({ length: Math.min(200, accepted.length) }, () => accepted[Math.floor(Math.random() * accepted.length)]!);
     let spotFound = 0;
-    await pool(spot, 8, async (a) => void ((await findable(srv.base, a.doc.token, a.id)) && spotFound++));
+    const spotMissing: { id: string; token: string; event: string; content: number }[] = [];
+    await pool(spot, 8, async (a) => {
+      if (await findable(srv.base, a.doc.token, a.id)) return void spotFound++;
+      // Why not: the event's final status and whether the content exists (logged below).
+      const ev = await fetch(`${srv.base}/v1/events/${a.id}`);
+      const event = ev.ok ? JSON.stringify(((await ev.json()) as { status?: string; reasons?: unknown }) ?? {}).slice(0, 300) : `HTTP ${ev.status}`;
+      const content = (await fetch(`${srv.base}/v1/content/${a.id}`)).status;
+      spotMissing.push({ id: a.id, token: a.doc.token, event, content });
+    });
+    for (const m of spotMissing) log(`search spot check: NOT findable: ${m.id} (token ${m.token}); event ${m.event}; GET /v1/content → ${m.content}`);
     const bulk = {
       target: D.searchDocs,
       sent: bulkSent,
@@ -1001,7 +1010,7 @@ async function searchPhase(opts: {
     let qi = 0;
     // Informative second mix: the same queries drawn with Zipf(1) popularity (query logs look
     // like this; the rotation above never repeats a query within 3,000 requests, so it measures
-    // the index, not the shards' answer caches).
+    // the index — its per-phrase score lists included — not the shards' answer caches).
     const zipfCdf = (() => {
       const w = paths.map((_, i) => 1 / (i + 1));
       const total = w.reduce((a, b) => a + b, 0);
@@ -1788,7 +1797,10 @@ function renderSearch(r: Results): { rows: string; detail: string; method: strin
    reference is run right before and right after it (refS1, refS2) and the ratio uses their mean. The
    search route answers in one round per shard (local top rows + local statistics, rescaled by one factor
    per shard from the summed statistics) plus one snippet round for the rows that made the page; concurrent
-   searches are coalesced per shard (one RPC carries up to 64 queries). (d) overlap@10: every accepted document is loaded into one SQLite FTS5 table in a
+   searches are coalesced per shard (one RPC carries up to 64 queries). Each shard ranks from per-phrase
+   BM25 score lists it fills on a phrase's first use (DECISIONS 156): the rotation's first pass pays one
+   FTS5 pass per distinct word on every shard, later passes reuse them (distinct queries, shared words).
+   (d) overlap@10: every accepted document is loaded into one SQLite FTS5 table in a
    Durable Object of a separate in-process Miniflare (same tokenizer \`porter unicode61 remove_diacritics 2\`,
    same \`bm25(fts, 4.0, 1.0, 2.0)\` per phrase, phrases from \`src/search/query.ts\`, ties by id) — the
    single-index BM25 of test/ranking — and ${ov ? o.queries + o.queriesSkipped : "—"} further generated queries compare its top 10 with
