@@ -111,3 +111,23 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/**
+ * Bytes of `s` in UTF-8 without encoding it (a lone surrogate counts 3, as its U+FFFD
+ * replacement). An upper bound of a string's size in any queue serialisation (JSON is UTF-8;
+ * V8's format stores a string in 1 or 2 bytes a UTF-16 unit), so limits in bytes hold for
+ * text in every script, not only ASCII.
+ */
+export function utf8ByteLength(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2; // a surrogate pair: 2 units, 4 bytes
+      i++;
+    } else n += 2;
+  }
+  return n;
+}

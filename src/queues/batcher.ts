@@ -2,8 +2,21 @@
 // becomes a few large queue operations instead of one per event. A batch leaves when it is
 // full or `lingerMs` after its first message (0: at the end of the current microtask).
 
+import { utf8ByteLength } from "../lib/encoding";
+
 const MAX_MESSAGES = 100;
 const MAX_BYTES = 240 * 1024; // below the 256 KB batch limit, leaving room for framing
+
+/**
+ * An upper bound of a value's size in a queue message, whichever way it is serialised: JSON is
+ * UTF-8 (up to 3 bytes a UTF-16 unit), V8's format keeps a string in 1 byte a unit, or 2 once
+ * it holds any character above U+00FF. The limits are in bytes; counting characters let a
+ * batch of CJK posts exceed them and fail every retry (DECISIONS 157).
+ */
+export function messageBytes(value: unknown): number {
+  const json = JSON.stringify(value);
+  return Math.max(utf8ByteLength(json), /[^\u0000-\u00ff]/.test(json) ? 2 * json.length : json.length);
+}
 
 interface Pending<T> {
   items: { body: T; bytes: number }[];
@@ -38,7 +51,7 @@ export class QueueBatcher<T> {
       if (this.lingerMs > 0) setTimeout(flushLater, this.lingerMs);
       else queueMicrotask(flushLater);
     }
-    batch.items.push({ body, bytes: JSON.stringify(body).length + 64 });
+    batch.items.push({ body, bytes: messageBytes(body) + 64 });
     if (batch.items.length >= MAX_MESSAGES) this.flush();
     return batch.done;
   }
@@ -88,7 +101,7 @@ export class PackingBatcher<I> {
 
   send(item: I): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const bytes = JSON.stringify(item).length + 1;
+      const bytes = messageBytes(item) + 1;
       if (this.group.length > 0 && this.bytes + bytes > this.maxBytes) this.ship();
       this.group.push({ item, resolve, reject });
       this.bytes += bytes;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PackingBatcher, QueueBatcher } from "../../src/queues/batcher";
+import { messageBytes, PackingBatcher, QueueBatcher } from "../../src/queues/batcher";
 
 function fakeQueue() {
   const batches: unknown[][] = [];
@@ -50,5 +50,24 @@ describe("PackingBatcher", () => {
   it("rejects the items of a message whose send fails", async () => {
     const q = { sendBatch: async () => { throw new Error("queue down"); } } as unknown as Queue<{ events: number[] }>;
     await expect(new PackingBatcher<number>(q, 0, 50, 1000).send(1)).rejects.toThrow("queue down");
+  });
+});
+
+describe("messageBytes", () => {
+  it("bounds both JSON (UTF-8) and V8 (1 or 2 bytes a unit) sizes", () => {
+    expect(messageBytes({ t: "abc" })).toBe(11); // ASCII: one byte a character either way
+    expect(messageBytes("é")).toBe(4); // "é" in JSON: 4 UTF-8 bytes, 3 V8 bytes
+    expect(messageBytes("分散")).toBe(8); // 2 + 6 UTF-8 bytes
+    const mixed = `${"a".repeat(1000)}😀`; // one emoji makes V8 store every unit in 2 bytes
+    expect(messageBytes(mixed)).toBe(2 * JSON.stringify(mixed).length);
+  });
+
+  it("splits a batch of CJK posts by their bytes, not their characters", async () => {
+    const { q, batches } = fakeQueue();
+    const b = new QueueBatcher(q);
+    const text = "分".repeat(20_000); // 60 KB of UTF-8 in 20,000 characters
+    await Promise.all(Array.from({ length: 8 }, (_, i) => b.send({ i, text })));
+    expect(batches.length).toBeGreaterThanOrEqual(2);
+    for (const batch of batches) expect(batch.reduce((n: number, m) => n + messageBytes(m), 0)).toBeLessThanOrEqual(240 * 1024);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { concatBytes, fromBase64, fromBase64Url, fromHex, fromUtf8, toBase64, toBase64Url, toHex, utf8 } from "../../src/lib/encoding";
+import { concatBytes, fromBase64, fromBase64Url, fromHex, fromUtf8, toBase64, toBase64Url, toHex, utf8, utf8ByteLength } from "../../src/lib/encoding";
 
 // RFC 4648 §10 test vectors.
 const RFC4648: [string, string][] = [
@@ -152,5 +152,13 @@ describe("utf8 and concatBytes", () => {
   it("concatBytes", () => {
     expect(Array.from(concatBytes(new Uint8Array([1, 2]), new Uint8Array(0), new Uint8Array([3])))).toEqual([1, 2, 3]);
     expect(concatBytes().length).toBe(0);
+  });
+});
+
+describe("utf8ByteLength", () => {
+  it("equals the encoded length for ASCII, Latin, CJK, emoji and lone surrogates", () => {
+    for (const s of ["", "abc", "é", "ß€", "分散型ソーシャル", "😀x😀", "a\ud800b", "\udc00", "x\ud83d", "\u0080\u07ff\u0800\uffff"]) {
+      expect(utf8ByteLength(s), JSON.stringify(s)).toBe(utf8(s).length);
+    }
   });
 });
