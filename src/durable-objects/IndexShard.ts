@@ -6,17 +6,12 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { IndexUpdate } from "../content/ops";
 import { migrate, one, type Migration } from "./sqlite";
+import { getConfig } from "../lib/config";
 import { shardFactor } from "../search/query";
 import { abortSelf } from "./fault-reset";
 import { FifoCache, Lru } from "../lib/lru";
 import { intersectScores, phraseBytes, phraseScores, topWithTies, type PhraseScores } from "../search/phrase-scores";
 
-/**
- * Bytes of per-phrase score lists a shard keeps (12 bytes a matching row). 16 MB holds about
- * 1.4 million (phrase, row) pairs: at 6,000 documents a shard (50,000 over 8 shards) that is
- * several thousand distinct words' lists, most of the shard's inverted index.
- */
-const PHRASE_SCORES_BYTES = 16 << 20;
 /** Cached shard answers (≤ 11 rows each, a few KB) and snippets (≤ ~300 bytes each). */
 const ANSWER_CACHE_MAX = 2_000;
 const SNIPPET_CACHE_MAX = 10_000;
@@ -115,7 +110,7 @@ export class IndexShard extends DurableObject<Env> {
    * last change: an AND query is ranked by intersecting its phrases' lists, and the list
    * lengths are the phrase statistics. Cleared with the other caches by every changing apply.
    */
-  private readonly phrases = new Lru<string, PhraseScores>(PHRASE_SCORES_BYTES, phraseBytes);
+  private readonly phrases: Lru<string, PhraseScores>;
   /**
    * Read caches, valid until the next apply that changes something (which clears them in the
    * same synchronous step, so a read never sees an answer older than the index): whole answers
@@ -129,6 +124,9 @@ export class IndexShard extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    // INDEX_PHRASE_CACHE_MB (16): at 12 bytes a (phrase, row) pair, 16 MB holds ~1.4 million —
+    // at 6,000 documents a shard, several thousand distinct words' lists.
+    this.phrases = new Lru<string, PhraseScores>(getConfig(env).INDEX_PHRASE_CACHE_MB << 20, phraseBytes);
     ctx.blockConcurrencyWhile(async () => {
       migrate(this.sql, MIGRATIONS);
       this.docCount = one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM docs"))!.n;

@@ -20,6 +20,7 @@ export const ConfigSchema = z.object({
   DHT_NODES: int(32, 1),
   DHT_RECORD_TTL_MS: int(86_400_000, 1),
   INDEX_SHARDS: int(8, 1),
+  INDEX_PHRASE_CACHE_MB: int(16, 1).pipe(z.number().max(1024)),
   AD_MARKET_SHARDS: int(4, 1),
   AD_TOKEN_TTL_MS: int(120_000, 1),
   AD_PUBLISHER_SHARE_BPS: int(7000).pipe(z.number().max(10_000)),
