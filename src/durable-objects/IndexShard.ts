@@ -111,8 +111,6 @@ export class IndexShard extends DurableObject<Env> {
    * lengths are the phrase statistics. Cleared with the other caches by every changing apply.
    */
   private readonly phrases: Lru<string, PhraseScores>;
-  /** Rows matching a phrase that has no list (COUNT), as of the last change. */
-  private readonly counts = new Lru<string, number>(10_000);
   /**
    * Read caches, valid until the next apply that changes something (which clears them in the
    * same synchronous step, so a read never sees an answer older than the index): whole answers
@@ -167,7 +165,6 @@ export class IndexShard extends DurableObject<Env> {
     if (indexed + deleted > 0) {
       this.docCount += indexed - deleted;
       this.phrases.clear();
-      this.counts.clear();
       this.answers.clear();
       this.snippetCache.clear();
     }
@@ -228,63 +225,18 @@ export class IndexShard extends DurableObject<Env> {
     return list;
   }
 
-  /** Rows the phrase matches (its list's length when cached; else a COUNT, itself cached). */
-  private hitsOf(phrase: string): number {
-    const list = this.phrases.get(phrase);
-    if (list) return list.rowids.length;
-    let n = this.counts.get(phrase);
-    if (n === undefined) {
-      n = one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM fts WHERE fts MATCH ?", phrase))!.n;
-      this.counts.set(phrase, n);
-    }
-    return n;
-  }
-
-  /**
-   * Score lists for an AND of phrases. Cached lists are used as they are. A phrase seen alone
-   * gets its full list (cached). In a conjunction, the phrases without a list are scored only
-   * on the rows the others leave — their part from FTS5 restricted to those rows (the IDF is
-   * still the whole table's, so the doubles are the same), not cached — and when no phrase has
-   * a list yet, the rarest one's is built first. So the first sight of "rare common" scores
-   * the rare word's rows and the few both share, not every row of the common word.
-   */
-  private listsFor(phrases: string[]): PhraseScores[] {
-    const lists: (PhraseScores | undefined)[] = phrases.map((p) => this.phrases.get(p));
-    if (phrases.length === 1 || lists.every((l) => l !== undefined)) return phrases.map((p, i) => lists[i] ?? this.phraseList(p));
-    if (lists.findIndex((l) => l !== undefined) < 0) {
-      let rarest = 0;
-      for (let i = 1; i < phrases.length; i++) if (this.hitsOf(phrases[i]!) < this.hitsOf(phrases[rarest]!)) rarest = i;
-      lists[rarest] = this.phraseList(phrases[rarest]!);
-    }
-    const rows = intersectScores(lists.filter((l): l is PhraseScores => l !== undefined)).rowids;
-    const candidates = JSON.stringify(Array.from(rows));
-    return phrases.map(
-      (p, i) =>
-        lists[i] ??
-        (rows.length === 0
-          ? phraseScores([])
-          : phraseScores(
-              this.sql
-                .exec(`SELECT rowid, -${BM25} FROM fts WHERE fts MATCH ? AND rowid IN (SELECT value FROM json_each(?)) ORDER BY rowid`, p, candidates)
-                .raw<[number, number]>(),
-            )),
-    );
-  }
-
   /**
    * The top `limit` rows by this shard's BM25 (ties by id). The route rescales each shard's
    * scores by one factor per shard (src/search/query.ts shardFactor), so this order is the
    * merged order restricted to this shard, and a page cursor filters in the same terms.
    *
-   * Plain queries (no author, tag or cursor) rank from per-phrase score lists; filtered ones
-   * ask FTS5, whose bm25() gives the same doubles (see phrase-scores.ts).
+   * Plain queries (no author, tag or cursor) rank from the phrases' cached score lists;
+   * filtered ones ask FTS5, whose bm25() gives the same doubles (see phrase-scores.ts).
    */
   private query(q: ShardQuery): ShardAnswer {
-    if (q.author === undefined && q.tag === undefined && !q.after) {
-      const rows = this.topFromLists(this.listsFor(q.phrases), q.limit);
-      return { docs: this.docCount, hits: q.phrases.map((p) => this.hitsOf(p)), rows };
-    }
-    const stats: Stats = { docs: this.docCount, hits: q.phrases.map((p) => this.hitsOf(p)) };
+    const lists = q.phrases.map((p) => this.phraseList(p));
+    const stats: Stats = { docs: this.docCount, hits: lists.map((l) => l.rowids.length) };
+    if (q.author === undefined && q.tag === undefined && !q.after) return { ...stats, rows: this.topFromLists(lists, q.limit) };
     const args: SqlStorageValue[] = [q.phrases.join(" AND ")];
     const where = ["fts MATCH ?"];
     if (q.author !== undefined) {
