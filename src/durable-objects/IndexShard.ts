@@ -267,7 +267,7 @@ export class IndexShard extends DurableObject<Env> {
 
   /** The top `limit` rows of the AND of `lists`, ordered by (score desc, id asc). */
   private topFromLists(lists: PhraseScores[], limit: number): Candidate[] {
-    const hits = lists.length === 1 ? lists[0]! : intersectScores(lists);
+    const hits = intersectScores(lists);
     const picked = topWithTies(hits.scores, limit);
     if (picked.length === 0) return [];
     const rows: Candidate[] = [];

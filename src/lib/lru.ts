@@ -2,7 +2,7 @@
 // a hit re-inserts). Used for per-DO read caches that a write clears as a whole. The bound is
 // on entries, or with `weigh` on their summed weight (e.g. bytes).
 export class Lru<K, V> {
-  private readonly map = new Map<K, V>();
+  protected readonly map = new Map<K, V>();
   private total = 0;
   hits = 0;
   misses = 0;
@@ -11,7 +11,7 @@ export class Lru<K, V> {
     private readonly max: number,
     private readonly weigh: (value: V) => number = () => 1,
   ) {
-    if (!Number.isInteger(max) || max < 1) throw new RangeError("Lru max must be a positive integer");
+    if (!Number.isInteger(max) || max < 1) throw new RangeError("cache max must be a positive integer");
   }
 
   get(key: K): V | undefined {
@@ -61,37 +61,11 @@ export class Lru<K, V> {
  * Lru hit re-inserts). For caches of immutable values read many times per request (rows of a
  * ranking, snippets), where the order of eviction matters less than the cost of a hit.
  */
-export class FifoCache<K, V> {
-  private readonly map = new Map<K, V>();
-  hits = 0;
-  misses = 0;
-
-  constructor(private readonly max: number) {
-    if (!Number.isInteger(max) || max < 1) throw new RangeError("FifoCache max must be a positive integer");
-  }
-
-  get(key: K): V | undefined {
+export class FifoCache<K, V> extends Lru<K, V> {
+  override get(key: K): V | undefined {
     const v = this.map.get(key);
     if (v === undefined) this.misses++;
     else this.hits++;
     return v;
-  }
-
-  set(key: K, value: V): void {
-    this.map.delete(key);
-    this.map.set(key, value);
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
-  }
-
-  delete(key: K): void {
-    this.map.delete(key);
-  }
-
-  clear(): void {
-    this.map.clear();
-  }
-
-  get size(): number {
-    return this.map.size;
   }
 }

@@ -15,20 +15,16 @@ export interface PhraseScores {
   scores: Float64Array;
 }
 
-export function phraseScores(rows: Iterable<[number, number]>, count?: number): PhraseScores {
-  const pairs = count === undefined ? [...rows] : rows;
-  const n = count ?? (pairs as [number, number][]).length;
-  const rowids = new Int32Array(n);
-  const scores = new Float64Array(n);
-  let i = 0;
-  for (const [r, s] of pairs) {
+export function phraseScores(rows: Iterable<[number, number]>): PhraseScores {
+  const pairs = Array.from(rows);
+  const rowids = new Int32Array(pairs.length);
+  const scores = new Float64Array(pairs.length);
+  pairs.forEach(([r, s], i) => {
     if (!(r >= 0 && r <= 0x7fffffff)) throw new RangeError("phraseScores: a rowid outside 0..2^31-1");
     if (i > 0 && r <= rowids[i - 1]!) throw new Error("phraseScores: rows must be ascending and distinct");
     rowids[i] = r;
     scores[i] = s;
-    i++;
-  }
-  if (i !== n) throw new Error("phraseScores: row count mismatch");
+  });
   return { rowids, scores };
 }
 
