@@ -150,8 +150,7 @@ export class AdMarket extends DurableObject<Env> {
       // step retried) may carry one this shard holds, or has replaced and handed back since, or
       // one whose issuing window is over.
       if (lease && lease.issueUntil > now && !one(this.sql.exec("SELECT 1 AS x FROM installed WHERE id = ?", lease.id))) {
-        this.dropSlice(m);
-        this.setSlice(m, { id: lease.id, amount: BigInt(lease.amount), remaining: BigInt(lease.amount), issued: 0n, recorded: 0n, issueUntil: lease.issueUntil });
+        this.install(m, lease);
       }
     }
   }
@@ -359,8 +358,7 @@ export class AdMarket extends DurableObject<Env> {
           this.dirty = true;
         }
         if (r.lease) {
-          this.dropSlice(m);
-          this.setSlice(m, { id: r.lease.id, amount: BigInt(r.lease.amount), remaining: BigInt(r.lease.amount), issued: 0n, recorded: 0n, issueUntil: r.lease.issueUntil });
+          this.install(m, r.lease);
         } else {
           m.retryAt = Date.now() + REFILL_BACKOFF_MS;
         }
@@ -388,6 +386,13 @@ export class AdMarket extends DurableObject<Env> {
   }
 
   /** The campaign's current slice, in memory and in the slices table (same synchronous step). */
+  /** Replaces the campaign's slice with a fresh one from a lease (nothing issued from it yet). */
+  private install(m: Mem, lease: LeaseGrant): void {
+    this.dropSlice(m);
+    const amount = BigInt(lease.amount);
+    this.setSlice(m, { id: lease.id, amount, remaining: amount, issued: 0n, recorded: 0n, issueUntil: lease.issueUntil });
+  }
+
   private setSlice(m: Mem, slice: Slice | null): void {
     m.slice = slice;
     if (slice) {
