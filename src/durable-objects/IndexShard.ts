@@ -234,9 +234,16 @@ export class IndexShard extends DurableObject<Env> {
    * filtered ones ask FTS5, whose bm25() gives the same doubles (see phrase-scores.ts).
    */
   private query(q: ShardQuery): ShardAnswer {
-    const lists = q.phrases.map((p) => this.phraseList(p));
-    const stats: Stats = { docs: this.docCount, hits: lists.map((l) => l.rowids.length) };
-    if (q.author === undefined && q.tag === undefined && !q.after) return { ...stats, rows: this.topFromLists(lists, q.limit) };
+    if (q.author === undefined && q.tag === undefined && !q.after) {
+      const lists = q.phrases.map((p) => this.phraseList(p));
+      return { docs: this.docCount, hits: lists.map((l) => l.rowids.length), rows: this.topFromLists(lists, q.limit) };
+    }
+    // A filtered query needs only each phrase's hit count: a list's length when one is cached,
+    // else a COUNT (matching only — building a list would score every row it matches).
+    const hits = q.phrases.map(
+      (p) => this.phrases.get(p)?.rowids.length ?? one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM fts WHERE fts MATCH ?", p))!.n,
+    );
+    const stats: Stats = { docs: this.docCount, hits };
     const args: SqlStorageValue[] = [q.phrases.join(" AND ")];
     const where = ["fts MATCH ?"];
     if (q.author !== undefined) {
