@@ -123,6 +123,34 @@ export async function startWrangler(name: string, cwd: string, config: string, p
 
 export type Server = Awaited<ReturnType<typeof startWrangler>>;
 
+/**
+ * One HTTP exchange, body included, under a hard deadline. `fetch` with only
+ * `AbortSignal.timeout` hung twice in the search phase's bulk load (Node 20, undici): the bench
+ * sat idle with no pending timer after every post had applied. Here a ref'd timer both aborts the
+ * request and rejects, so the caller always gets an answer or an error it can retry.
+ */
+export async function httpText(url: string, init: RequestInit = {}, ms = 30_000): Promise<{ status: number; ok: boolean; text: string }> {
+  const ac = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      ac.abort();
+      reject(new Error(`${init.method ?? "GET"} ${url}: no answer in ${ms} ms`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([
+      (async () => {
+        const r = await fetch(url, { ...init, signal: ac.signal });
+        return { status: r.status, ok: r.ok, text: await r.text() };
+      })(),
+      deadline,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function waitReady(s: Server, healthPath: string): Promise<number> {
   const t0 = Date.now();
   while (Date.now() - t0 < READY_TIMEOUT_MS) {

@@ -37,7 +37,7 @@ import { accountShardFor } from "../src/workers/shards";
 import { parseQuery } from "../src/search/query";
 import { requestAuthMessage, verifyRequestAuth } from "../src/lib/request-auth";
 import {
-  ROOT, KEEP, INBOX_OVERRIDE, profiled, setTmpDir, stopAll, stopServer, sleep, startWrangler, waitReady, deriveEchonetConfig, makeAuthors, postJson, pool, cannon,
+  ROOT, KEEP, INBOX_OVERRIDE, profiled, setTmpDir, stopAll, stopServer, sleep, startWrangler, waitReady, deriveEchonetConfig, makeAuthors, postJson, pool, cannon, httpText,
   type Server, type Author, type CannonResult,
 } from "./bench-lib";
 
@@ -184,9 +184,9 @@ interface StatusSample {
 }
 
 async function status(base: string, t0: number): Promise<StatusSample> {
-  const r = await fetch(`${base}/v1/status`, { signal: AbortSignal.timeout(10_000) });
+  const r = await httpText(`${base}/v1/status`, {}, 10_000);
   if (!r.ok) throw new Error(`GET /v1/status → ${r.status}`);
-  const b = (await r.json()) as {
+  const b = JSON.parse(r.text) as {
     events: Record<string, number>;
     inbox: { pending: number };
     settledHeight?: number;
@@ -657,16 +657,16 @@ let postSeq = 0;
 async function postDoc(base: string, author: Author, doc: BenchDoc, counters: { retries: number; other: Record<string, number> }, deadline = Infinity) {
   const body = signPost(author, doc, postSeq++);
   for (;;) {
-    let r: Response;
+    let r: { status: number; text: string };
     try {
-      r = await fetch(`${base}/v1/events`, { method: "POST", headers: { "content-type": "application/json" }, body, signal: AbortSignal.timeout(30_000) });
+      r = await httpText(`${base}/v1/events`, { method: "POST", headers: { "content-type": "application/json" }, body }, 30_000);
     } catch (err) {
       counters.other.error = (counters.other.error ?? 0) + 1;
       if (Date.now() > deadline) return null;
       await sleep(200);
       continue;
     }
-    const text = await r.text();
+    const text = r.text;
     if (r.status === 202 || r.status === 200) return { id: (JSON.parse(text) as { id: string }).id, at: Date.now(), status: r.status };
     if ((r.status === 503 || r.status === 429) && Date.now() < deadline) {
       counters.retries++;
@@ -681,16 +681,16 @@ async function postDoc(base: string, author: Author, doc: BenchDoc, counters: { 
 
 /** Whether GET /v1/search?q=<token> finds the post `id`. */
 async function findable(base: string, token: string, id: string): Promise<boolean> {
-  const r = await fetch(`${base}/v1/search?q=${encodeURIComponent(token)}&limit=5`, { signal: AbortSignal.timeout(15_000) });
+  const r = await httpText(`${base}/v1/search?q=${encodeURIComponent(token)}&limit=5`, {}, 15_000);
   if (!r.ok) return false;
-  const b = (await r.json()) as { results: { id: string }[] };
+  const b = JSON.parse(r.text) as { results: { id: string }[] };
   return b.results.some((x) => x.id === id);
 }
 
 async function eventStatusOf(base: string, id: string): Promise<string | null> {
-  const r = await fetch(`${base}/v1/events/${id}`, { signal: AbortSignal.timeout(15_000) });
+  const r = await httpText(`${base}/v1/events/${id}`, {}, 15_000);
   if (!r.ok) return null;
-  return ((await r.json()) as { status: string }).status;
+  return (JSON.parse(r.text) as { status: string }).status;
 }
 
 const pct = (xs: number[], p: number) => {
@@ -754,9 +754,9 @@ async function overlapAt10(base: string, docs: { id: string; title: string | nul
       if (!parsed.ok) continue;
       const ref = (await (await mf.dispatchFetch("http://single/search", { method: "POST", body: JSON.stringify({ phrases: parsed.phrases, limit: 10 }) })).json()) as { id: string }[];
       if (ref.length === 0) continue;
-      const r = await fetch(`${base}/v1/search?q=${encodeURIComponent(q)}&limit=10`, { signal: AbortSignal.timeout(30_000) });
+      const r = await httpText(`${base}/v1/search?q=${encodeURIComponent(q)}&limit=10`, {}, 30_000);
       if (!r.ok) throw new Error(`GET /v1/search?q=${q} → ${r.status}`);
-      const got = ((await r.json()) as { results: { id: string }[] }).results;
+      const got = (JSON.parse(r.text) as { results: { id: string }[] }).results;
       const refIds = new Set(ref.map((x) => x.id));
       const o = got.filter((x) => refIds.has(x.id)).length / ref.length;
       overlaps.push(o);

@@ -18,6 +18,18 @@ const SNIPPET_CACHE_MAX = 10_000;
 /** Documents' result fields by rowid (≈ 300 bytes each): the rows a ranking picked recently. */
 const DOC_CACHE_MAX = 10_000;
 
+// Segment merging. FTS5 writes each insert batch as a new segment and merges them only a few at
+// a time (automerge), so a shard fed in small batches holds many; every term lookup opens an
+// iterator in each one. Once the index has been quiet for MERGE_QUIET_MS, the shard's alarm
+// merges them all, MERGE_STEP_PAGES pages per step and MERGE_STEPS_PER_ALARM steps per alarm
+// (a few ms each), re-arming in between so that reads interleave. Merging changes no result:
+// BM25 reads per-row sizes and table totals, which the segment layout does not affect.
+const MERGE_QUIET_MS = 1_000;
+const MERGE_STEP_PAGES = 100;
+const MERGE_STEPS_PER_ALARM = 4;
+/** FTS5 keeps its segment structure in this row of its %_data table (FTS5_STRUCTURE_ROWID). */
+const FTS5_STRUCTURE_ROWID = 10;
+
 // The post text is indexed as two columns, `head` (its first HEAD_CHARS, cut at whitespace) and
 // `tail` (the rest), with equal BM25 weights. FTS5's bm25() sums weighted phrase frequencies
 // over columns and normalises by the row's total token count, so the split ranks exactly as
@@ -75,15 +87,35 @@ export interface ShardQuery {
   after?: { s: number; i: string; g: Stats };
 }
 
-/** A matching document with its shard-local BM25 (positive, higher is better). */
+/** A matching document: its rowid, content id and shard-local BM25 (positive, higher is better). */
 export interface Candidate {
   rowid: number;
+  id: string;
+  b: number;
+}
+
+/** What a result shows besides its id and score; read for the rows that made the page only. */
+export interface ResultFields {
+  author: string;
+  title: string;
+  createdAt: string;
+  tags: string[];
+  snippet: string;
+}
+
+/** The rows of one page held by one shard (rowid and content id, from the ranking round). */
+export interface PageRequest {
+  match: string;
+  rows: { rowid: number; id: string }[];
+}
+
+/** A document's result fields, as cached by rowid. */
+interface Doc {
   id: string;
   author: string;
   title: string;
   createdAt: string;
   tags: string[];
-  b: number;
 }
 
 type DocRow = {
@@ -95,7 +127,6 @@ type DocRow = {
   tags: string;
 };
 const DOC_COLUMNS = "d.rowid AS rowid, d.id AS id, d.author AS author, d.title AS title, d.created_at AS created_at, d.tags AS tags";
-const candidate = (r: DocRow, b: number): Candidate => ({ rowid: r.rowid, id: r.id, author: r.author, title: r.title, createdAt: r.created_at, tags: JSON.parse(r.tags) as string[], b });
 
 /** A shard's answer: its top rows by local BM25, and its statistics for the query's phrases. */
 export interface ShardAnswer extends Stats {
@@ -105,6 +136,8 @@ export interface ShardAnswer extends Stats {
 export class IndexShard extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private docCount = 0;
+  /** Segment-merge steps run by this instance (stats). */
+  private mergeSteps = 0;
   /**
    * Each phrase's BM25 score in every row it matches (src/search/phrase-scores.ts), as of the
    * last change: an AND query is ranked by intersecting its phrases' lists, and the list
@@ -119,7 +152,7 @@ export class IndexShard extends DurableObject<Env> {
   private readonly answers = new Lru<string, ShardAnswer>(ANSWER_CACHE_MAX);
   private readonly snippetCache = new FifoCache<string, string>(SNIPPET_CACHE_MAX);
   /** Result fields by rowid. A post never changes; its delete drops the entry (SQLite may give a deleted last rowid to the next insert). */
-  private readonly docCache = new FifoCache<number, Candidate>(DOC_CACHE_MAX);
+  private readonly docCache = new FifoCache<number, Doc>(DOC_CACHE_MAX);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -167,8 +200,26 @@ export class IndexShard extends DurableObject<Env> {
       this.phrases.clear();
       this.answers.clear();
       this.snippetCache.clear();
+      await this.ctx.storage.setAlarm(Date.now() + MERGE_QUIET_MS); // (re)starts the quiet period
     }
     return { indexed, deleted };
+  }
+
+  /** Merges the index's segments, a few bounded steps at a time, until none is left to merge. */
+  override async alarm(): Promise<void> {
+    for (let i = 0; i < MERGE_STEPS_PER_ALARM; i++) {
+      const before = this.structure();
+      this.sql.exec("INSERT INTO fts (fts, rank) VALUES ('merge', ?)", -MERGE_STEP_PAGES);
+      this.mergeSteps++;
+      if (sameBytes(before, this.structure())) return; // nothing was left to merge
+    }
+    await this.ctx.storage.setAlarm(Date.now()); // more to merge: queued reads go first
+  }
+
+  /** FTS5's segment structure record (changes whenever a merge step does work). */
+  private structure(): Uint8Array {
+    const row = one(this.sql.exec<{ b: ArrayBuffer }>("SELECT block AS b FROM fts_data WHERE id = ?", FTS5_STRUCTURE_ROWID));
+    return row ? new Uint8Array(row.b) : new Uint8Array(0);
   }
 
   /** Many queries in one call (the search route coalesces concurrent searches per shard). */
@@ -188,15 +239,45 @@ export class IndexShard extends DurableObject<Env> {
     });
   }
 
-  /** Snippets of the text for the given rows, for each request; `match` is the query's FTS5 expression. */
-  async snippetsMany(requests: { match: string; rowids: number[] }[]): Promise<Record<number, string>[]> {
-    return requests.map(({ match, rowids }) => {
+  /**
+   * The result fields of the given rows (the ones that made a page), with their snippets, for
+   * each request; `match` is the query's FTS5 expression. A row whose document is gone since
+   * the ranking is absent from the answer — also when SQLite has given its rowid to a newer
+   * document, which the content id tells apart.
+   */
+  async pageMany(requests: PageRequest[]): Promise<Record<number, ResultFields>[]> {
+    return requests.map(({ match, rows }) => {
+      const docs = this.docs(rows.map((r) => r.rowid));
+      for (const r of rows) if (docs.get(r.rowid)?.id !== r.id) docs.delete(r.rowid);
+      let snippets: Record<number, string> = {};
       try {
-        return this.snippets(match, rowids);
+        snippets = this.snippets(match, [...docs.keys()]);
       } catch {
-        return {};
+        // a snippet is best effort: the fields still answer
       }
+      const out: Record<number, ResultFields> = {};
+      for (const [rowid, d] of docs) out[rowid] = { author: d.author, title: d.title, createdAt: d.createdAt, tags: d.tags, snippet: snippets[rowid] ?? "" };
+      return out;
     });
+  }
+
+  /** Documents by rowid, from the cache or the docs table (rows that no longer exist are absent). */
+  private docs(rowids: number[]): Map<number, Doc> {
+    const out = new Map<number, Doc>();
+    const missing: number[] = [];
+    for (const rowid of rowids) {
+      const d = this.docCache.get(rowid);
+      if (d) out.set(rowid, d);
+      else missing.push(rowid);
+    }
+    if (missing.length > 0) {
+      for (const r of this.sql.exec<DocRow>(`SELECT ${DOC_COLUMNS} FROM docs d WHERE d.rowid IN (SELECT value FROM json_each(?))`, JSON.stringify(missing))) {
+        const d: Doc = { id: r.id, author: r.author, title: r.title, createdAt: r.created_at, tags: JSON.parse(r.tags) as string[] };
+        this.docCache.set(r.rowid, d);
+        out.set(r.rowid, d);
+      }
+    }
+    return out;
   }
 
   async stats(): Promise<{
@@ -205,8 +286,10 @@ export class IndexShard extends DurableObject<Env> {
     answerCache: { hits: number; misses: number };
     phraseCache: { hits: number; misses: number; bytes: number };
     snippetCache: { hits: number; misses: number };
+    merge: { steps: number; pending: boolean };
   }> {
     return {
+      merge: { steps: this.mergeSteps, pending: (await this.ctx.storage.getAlarm()) !== null },
       answerCache: { hits: this.answers.hits, misses: this.answers.misses },
       phraseCache: { hits: this.phrases.hits, misses: this.phrases.misses, bytes: this.phrases.weight },
       snippetCache: { hits: this.snippetCache.hits, misses: this.snippetCache.misses },
@@ -261,15 +344,15 @@ export class IndexShard extends DurableObject<Env> {
     }
     args.push(q.limit);
     const rows = this.sql
-      .exec<DocRow & { b: number }>(
-        `SELECT ${DOC_COLUMNS}, -${BM25} AS b
+      .exec<{ rowid: number; id: string; b: number }>(
+        `SELECT d.rowid AS rowid, d.id AS id, -${BM25} AS b
          FROM fts JOIN docs d ON d.rowid = fts.rowid
          WHERE ${where.join(" AND ")}
          ORDER BY b DESC, d.id ASC LIMIT ?`,
         ...args,
       )
       .toArray();
-    return { ...stats, rows: rows.map((r) => candidate(r, r.b)) };
+    return { ...stats, rows };
   }
 
   /** The top `limit` rows of the AND of `lists`, ordered by (score desc, id asc). */
@@ -277,20 +360,12 @@ export class IndexShard extends DurableObject<Env> {
     const hits = intersectScores(lists);
     const picked = topWithTies(hits.scores, limit);
     if (picked.length === 0) return [];
+    const docs = this.docs(picked.map((i) => hits.rowids[i]!));
     const rows: Candidate[] = [];
-    const missing: number[] = [];
     for (const i of picked) {
-      const doc = this.docCache.get(hits.rowids[i]!);
-      if (doc) rows.push({ rowid: doc.rowid, id: doc.id, author: doc.author, title: doc.title, createdAt: doc.createdAt, tags: doc.tags, b: hits.scores[i]! });
-      else missing.push(i);
-    }
-    if (missing.length > 0) {
-      const score = new Map<number, number>(missing.map((i) => [hits.rowids[i]!, hits.scores[i]!]));
-      for (const r of this.sql.exec<DocRow>(`SELECT ${DOC_COLUMNS} FROM docs d WHERE d.rowid IN (SELECT value FROM json_each(?))`, JSON.stringify([...score.keys()]))) {
-        const doc = candidate(r, score.get(r.rowid)!);
-        this.docCache.set(r.rowid, doc);
-        rows.push(doc);
-      }
+      const rowid = hits.rowids[i]!;
+      const d = docs.get(rowid);
+      if (d) rows.push({ rowid, id: d.id, b: hits.scores[i]! });
     }
     return rows.sort((a, b) => (a.b !== b.b ? b.b - a.b : a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, limit);
   }
@@ -332,4 +407,10 @@ export class IndexShard extends DurableObject<Env> {
   async faultReset(): Promise<void> {
     abortSelf(this.ctx, this.env);
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

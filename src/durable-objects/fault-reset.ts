@@ -29,7 +29,7 @@ export function abortSelf(ctx: DurableObjectState, env: object): void {
 interface ResetEntry {
   binding: keyof Env & string;
   /** Every instance name of the class under this configuration; undefined = open-ended. */
-  names?: (config: Config) => string[];
+  names?: (config: Config) => readonly string[];
 }
 
 export const RESETTABLE: Record<string, ResetEntry> = {
@@ -62,7 +62,7 @@ export async function resetDurableObjects(env: Env, config: Config, className: s
   const entry = Object.hasOwn(RESETTABLE, className) ? RESETTABLE[className] : undefined;
   if (!entry) return { ok: false, reason: "unknown_class" };
   const known = entry.names?.(config);
-  let targets: string[];
+  let targets: readonly string[];
   if (name !== undefined) {
     if (known && !known.includes(name)) return { ok: false, reason: "unknown_name" };
     targets = [name];
@@ -72,5 +72,5 @@ export async function resetDurableObjects(env: Env, config: Config, className: s
   }
   const ns = env[entry.binding] as DurableObjectNamespace<Resettable & Rpc.DurableObjectBranded>;
   await Promise.all(targets.map((n) => ns.getByName(n).faultReset().catch(() => undefined)));
-  return { ok: true, reset: targets };
+  return { ok: true, reset: [...targets] };
 }

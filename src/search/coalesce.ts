@@ -10,7 +10,8 @@
 
 export interface CoalesceOptions {
   maxItems: number;
-  lingerMs: number;
+  /** How long a batch waits for more items; a function is asked when a batch opens (≤ 0: send at once). */
+  lingerMs: number | (() => number);
   /** A caller whose batch has not answered by then sends its item alone. */
   fallbackMs: number;
 }
@@ -37,7 +38,7 @@ export class Coalescer<Q, R> {
    * One item per key (e.g. one query for every shard), with one deadline for all of them:
    * if the batches have not all answered by then, the caller sends its items alone.
    */
-  runMany(keys: string[], items: Q[]): Promise<R[]> {
+  runMany(keys: readonly string[], items: Q[]): Promise<R[]> {
     const batched = Promise.all(keys.map((key, i) => this.enqueue(key, items[i]!)));
     let timer: ReturnType<typeof setTimeout> | undefined;
     const alone = new Promise<R[]>((resolve, reject) => {
@@ -53,14 +54,16 @@ export class Coalescer<Q, R> {
   private enqueue(key: string, item: Q): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       let p = this.pending.get(key);
+      let linger = 0;
       if (!p) {
         p = { items: [], waiters: [], timer: null };
         this.pending.set(key, p);
-        p.timer = setTimeout(() => this.flush(key), this.opts.lingerMs);
+        linger = typeof this.opts.lingerMs === "function" ? this.opts.lingerMs() : this.opts.lingerMs;
+        if (linger > 0) p.timer = setTimeout(() => this.flush(key), linger);
       }
       p.items.push(item);
       p.waiters.push({ resolve, reject });
-      if (p.items.length >= this.opts.maxItems) this.flush(key);
+      if (p.items.length >= this.opts.maxItems || p.timer === null) this.flush(key);
     });
   }
 

@@ -16,16 +16,29 @@ export interface PhraseScores {
 }
 
 export function phraseScores(rows: Iterable<[number, number]>): PhraseScores {
-  const pairs = Array.from(rows);
-  const rowids = new Int32Array(pairs.length);
-  const scores = new Float64Array(pairs.length);
-  pairs.forEach(([r, s], i) => {
+  // One pass straight from the cursor into growing typed arrays (no intermediate pairs).
+  let rowids = new Int32Array(256);
+  let scores = new Float64Array(256);
+  let n = 0;
+  let prev = -1;
+  for (const row of rows) {
+    const r = row[0];
     if (!(r >= 0 && r <= 0x7fffffff)) throw new RangeError("phraseScores: a rowid outside 0..2^31-1");
-    if (i > 0 && r <= rowids[i - 1]!) throw new Error("phraseScores: rows must be ascending and distinct");
-    rowids[i] = r;
-    scores[i] = s;
-  });
-  return { rowids, scores };
+    if (r <= prev) throw new Error("phraseScores: rows must be ascending and distinct");
+    if (n === rowids.length) {
+      const grownRows = new Int32Array(n * 2);
+      grownRows.set(rowids);
+      rowids = grownRows;
+      const grownScores = new Float64Array(n * 2);
+      grownScores.set(scores);
+      scores = grownScores;
+    }
+    rowids[n] = r;
+    scores[n] = row[1];
+    prev = r;
+    n++;
+  }
+  return { rowids: rowids.slice(0, n), scores: scores.slice(0, n) };
 }
 
 /** Bytes a list holds (for the cache's memory bound). */

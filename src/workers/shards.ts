@@ -28,4 +28,10 @@ export const allContentShards = (shards: number): string[] => Array.from({ lengt
 export function indexShardFor(contentId: string, shards: number): string {
   return `index-${parseInt(contentId.slice(8, 16), 16) % shards}`;
 }
-export const allIndexShards = (shards: number): string[] => Array.from({ length: shards }, (_, i) => `index-${i}`);
+const indexShardNames = new Map<number, string[]>();
+/** Every IndexShard name (one array per shard count, reused: the search route asks on every request). */
+export const allIndexShards = (shards: number): readonly string[] => {
+  let names = indexShardNames.get(shards);
+  if (!names) indexShardNames.set(shards, (names = Array.from({ length: shards }, (_, i) => `index-${i}`)));
+  return names;
+};

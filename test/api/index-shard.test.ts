@@ -1,7 +1,7 @@
 // IndexShard read caches against writes: a delete or a reused rowid never lets a cached
 // ranking, phrase list or document answer for content that is gone.
 import { describe, expect, it } from "vitest";
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import type { IndexUpdate } from "../../src/content/ops";
 
 const hex = (n: number) => n.toString(16).padStart(64, "0");
@@ -9,12 +9,13 @@ const post = (n: number, text: string, extra: Partial<IndexUpdate & { op: "upser
   op: "upsert", id: hex(n), author: "did:key:z6MkA", title: `post ${n}`, text, tags: ["t"], lang: null, createdAt: "2026-11-27T00:00:00.000Z", seq: n, ...extra,
 });
 
-type Shard = { queryMany(q: unknown[]): Promise<unknown[]> };
+type Fields = { author: string; title: string; createdAt: string; tags: string[]; snippet: string };
+type Shard = { queryMany(q: unknown[]): Promise<unknown[]>; pageMany(r: { match: string; rows: { rowid: number; id: string }[] }[]): Promise<Record<number, Fields>[]> };
 
 async function top(shard: Shard, phrases: string[], extra: Record<string, unknown> = {}) {
   const [a] = (await shard.queryMany([{ phrases, limit: 10, ...extra }])) as ({ error: string } | undefined)[];
   if (!a || "error" in a) throw new Error(String(a?.error));
-  return a as { hits: number[]; docs: number; rows: { id: string; title: string; b: number }[] };
+  return a as { hits: number[]; docs: number; rows: { rowid: number; id: string; b: number }[] };
 }
 
 describe("IndexShard caches", () => {
@@ -29,7 +30,14 @@ describe("IndexShard caches", () => {
     expect((await top(shard, ['"apple"'])).rows.map((r) => r.id)).toEqual([hex(1)]);
     await stub.apply([post(3, "apple durian", { title: "third" })]);
     const after = await top(shard, ['"apple"']);
-    expect(after.rows.map((r) => [r.id, r.title]).sort()).toEqual([[hex(1), "post 1"], [hex(3), "third"]]);
+    const [fields] = await shard.pageMany([{ match: '"apple"', rows: after.rows.map((r) => ({ rowid: r.rowid, id: r.id })) }]);
+    expect(after.rows.map((r) => [r.id, fields![r.rowid]!.title]).sort()).toEqual([[hex(1), "post 1"], [hex(3), "third"]]);
+    expect(after.rows.map((r) => fields![r.rowid]!.snippet).sort()).toEqual(["[apple] banana", "[apple] durian"]);
+    // A page round that still names the deleted post under the rowid it had (which SQLite may
+    // have given to post 3) gets nothing for it, never post 3's fields.
+    const gone = before.rows.find((r) => r.id === hex(2))!;
+    const [stale] = await shard.pageMany([{ match: '"apple"', rows: [{ rowid: gone.rowid, id: gone.id }] }]);
+    expect(stale).toEqual({});
     expect((await top(shard, ['"cherry"'])).rows).toEqual([]);
   });
 
@@ -48,5 +56,43 @@ describe("IndexShard caches", () => {
     const next = await top(shard, ['"red"', '"sky"'], { after: { s: last.b, i: last.id, g } });
     const all = await top(shard, ['"red"', '"sky"'], { limit: 100 });
     expect([...plain.rows, ...next.rows].map((r) => r.id)).toEqual(all.rows.slice(0, plain.rows.length + next.rows.length).map((r) => r.id));
+  });
+
+  it("merges its FTS5 segments once quiet, and answers exactly as before", async () => {
+    const stub = env.INDEX_SHARD.getByName("merge-segments");
+    const shard = stub as unknown as Shard & { stats(): Promise<{ merge: { steps: number; pending: boolean } }> };
+    const words = ["amber", "basil", "cedar", "dune", "ember", "fjord", "grove"];
+    // 240 documents in 60 applies: 60 segments before FTS5's automerge, several after it.
+    for (let b = 0; b < 60; b++) {
+      await stub.apply(Array.from({ length: 4 }, (_, k) => {
+        const i = b * 4 + k;
+        return post(1000 + i, `${words[i % 7]} ${words[(i * 3) % 7]} ${"filler ".repeat(i % 11)}${words[(i * 5) % 7]} note ${i}`);
+      }));
+    }
+    const structure = () => runInDurableObject(stub, async (_o, state) => state.storage.sql.exec<{ b: ArrayBuffer }>("SELECT block AS b FROM fts_data WHERE id = 10").one().b.byteLength);
+    const queries = [['"amber"'], ['"basil"', '"dune"'], ['"note"'], ['"grove"', '"ember"', '"filler"']];
+    const answer = async () => Promise.all(queries.map((q) => top(shard, q, { limit: 50 })));
+    const before = await answer();
+    const sizeBefore = await structure();
+    const rows = before[1]!.rows.slice(0, 5).map((r) => ({ rowid: r.rowid, id: r.id }));
+    const [snipBefore] = await shard.pageMany([{ match: '"basil" AND "dune"', rows }]);
+    let stats = await shard.stats();
+    const deadline = Date.now() + 20_000;
+    while ((stats.merge.pending || stats.merge.steps === 0) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      stats = await shard.stats();
+    }
+    expect(stats.merge.pending).toBe(false);
+    expect(stats.merge.steps).toBeGreaterThan(0);
+    expect(await structure()).toBeLessThan(sizeBefore); // fewer segments described
+    // The caches survive the merge, so compare answers FTS5 computes afresh on the merged index:
+    // tag-filtered queries (every document has tag "t") and snippets under an equivalent match
+    // spelled differently (another cache key). Same rows, order, doubles and hit counts.
+    expect(await answer()).toEqual(before);
+    const fresh = await Promise.all(queries.map((q) => top(shard, q, { limit: 50, tag: "t" })));
+    expect(fresh.map((a) => [a.hits, a.rows.map((r) => [r.id, r.b])])).toEqual(before.map((a) => [a.hits, a.rows.map((r) => [r.id, r.b])]));
+    const [snipAfter] = await shard.pageMany([{ match: '"basil"  AND  "dune"', rows }]);
+    expect(snipAfter).toEqual(snipBefore);
+    expect(Object.keys(snipAfter!)).toHaveLength(rows.length);
   });
 });

@@ -10,6 +10,14 @@ describe("phrase score lists", () => {
     expect(() => list([[1, 1], [1, 2]])).toThrow(/ascending/);
   });
 
+  it("keeps every row of a long list, in order", () => {
+    const pairs = Array.from({ length: 1000 }, (_, i): [number, number] => [3 * i + 1, i / 9]);
+    const l = list(pairs);
+    expect([...l.rowids]).toEqual(pairs.map((p) => p[0]));
+    expect([...l.scores]).toEqual(pairs.map((p) => p[1]));
+    expect(list([]).rowids.length).toBe(0);
+  });
+
   it("intersects, summing scores in list order from 0 (as FTS5 adds its phrases)", () => {
     const a = list([[1, 0.1], [3, 0.2], [5, 0.3], [9, 0.4]]);
     const b = list([[3, 0.7], [4, 1], [9, 0.2]]);

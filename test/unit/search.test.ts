@@ -91,6 +91,23 @@ describe("splitHead", () => {
 });
 
 describe("Coalescer", () => {
+  it("asks a linger function when a batch opens: 0 sends at once, more waits for company", async () => {
+    const sent: number[][] = [];
+    let linger = 0;
+    const c = new Coalescer<number, number>(async (_k, xs) => {
+      sent.push(xs);
+      return xs.map((x) => x + 1);
+    }, { maxItems: 64, lingerMs: () => linger, fallbackMs: 1000 });
+    const lone = c.run("a", 1);
+    expect(sent).toEqual([[1]]); // sent synchronously, no timer
+    expect(await lone).toBe(2);
+    linger = 20;
+    const both = Promise.all([c.run("a", 5), c.run("a", 6)]);
+    expect(sent).toHaveLength(1);
+    expect(await both).toEqual([6, 7]);
+    expect(sent).toEqual([[1], [5, 6]]);
+  });
+
   it("sends concurrent calls for one key as one batch and answers each by position", async () => {
     const sent: number[][] = [];
     const c = new Coalescer<number, number>(async (_k, xs) => {

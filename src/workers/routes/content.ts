@@ -4,7 +4,7 @@ import type { Env } from "../../env";
 import { getConfig } from "../../lib/config";
 import { ApiError, validationError } from "../../lib/errors";
 import type { PostView } from "../../durable-objects/ContentShard";
-import type { ShardAnswer, ShardQuery } from "../../durable-objects/IndexShard";
+import type { PageRequest, ResultFields, ShardAnswer, ShardQuery } from "../../durable-objects/IndexShard";
 import { Coalescer } from "../../search/coalesce";
 import { parseQuery, shardFactor, type TermStats } from "../../search/query";
 import { decodeCursor, encodeCursor, isRankCursor, mergeTop, type RankCursor } from "../../search/merge";
@@ -15,21 +15,26 @@ import { parseOr400, seqCursor, type AppContext } from "../http";
 export const content = new Hono<{ Bindings: Env }>();
 
 // Searches coalesced per shard (src/search/coalesce.ts): concurrent searches share one RPC
-// per shard per round instead of paying INDEX_SHARDS round trips each.
-const COALESCE = { maxItems: 64, lingerMs: 1, fallbackMs: 5_000 };
+// per shard per round instead of paying INDEX_SHARDS round trips each. A batch waits up to
+// SEARCH_LINGER_MS for more searches, but only while other searches are in flight in this
+// isolate: a lone search goes at once. (A search whose request is cancelled may never count
+// down; that only makes later lone searches linger.)
+const SEARCH_LINGER_MS = 6;
+let searchesInFlight = 0;
+const COALESCE = { maxItems: 64, lingerMs: () => (searchesInFlight > 1 ? SEARCH_LINGER_MS : 0), fallbackMs: 5_000 };
 
 function coalescersFor(env: Env) {
   let c = coalescers.get(env);
   if (!c) {
     c = {
       query: new Coalescer<ShardQuery, ShardAnswer | { error: string }>((shard, qs) => env.INDEX_SHARD.getByName(shard).queryMany(qs), COALESCE),
-      snippets: new Coalescer<{ match: string; rowids: number[] }, Record<number, string>>((shard, rs) => env.INDEX_SHARD.getByName(shard).snippetsMany(rs), COALESCE),
+      page: new Coalescer<PageRequest, Record<number, ResultFields>>((shard, rs) => env.INDEX_SHARD.getByName(shard).pageMany(rs), COALESCE),
     };
     coalescers.set(env, c);
   }
   return c;
 }
-const coalescers = new WeakMap<Env, { query: Coalescer<ShardQuery, ShardAnswer | { error: string }>; snippets: Coalescer<{ match: string; rowids: number[] }, Record<number, string>> }>();
+const coalescers = new WeakMap<Env, { query: Coalescer<ShardQuery, ShardAnswer | { error: string }>; page: Coalescer<PageRequest, Record<number, ResultFields>> }>();
 
 const DEFAULT_LIMIT = 20;
 const DEFAULT_SEARCH_LIMIT = 10;
@@ -74,6 +79,15 @@ content.get("/accounts/:did/content", async (c) => {
 });
 
 content.get("/search", async (c) => {
+  searchesInFlight++;
+  try {
+    return await search(c);
+  } finally {
+    searchesInFlight--;
+  }
+});
+
+async function search(c: AppContext) {
   const query = parseOr400(SearchQuery, c.req.query(), "query");
   const parsed = parseQuery(query.q);
   if (!parsed.ok) throw validationError(parsed.error, [{ path: "q", message: parsed.error }]);
@@ -86,7 +100,7 @@ content.get("/search", async (c) => {
     }
   }
   const names = allIndexShards(getConfig(c.env).INDEX_SHARDS);
-  const { query: queries, snippets } = coalescersFor(c.env);
+  const { query: queries, page } = coalescersFor(c.env);
   // One round: every shard answers with its local top rows and its statistics; the merged
   // score rescales each shard by one factor from the global statistics (their sum on page 1,
   // the first page's, carried in the cursor, on later pages: stable scores).
@@ -108,24 +122,28 @@ content.get("/search", async (c) => {
   };
   const lists = ok.map((a, shard) => {
     const f = shardFactor(global, a);
-    return a.rows.map((r) => ({ ...r, shard, score: r.b * f }));
+    return a.rows.map((r) => ({ rowid: r.rowid, id: r.id, shard, score: r.b * f }));
   });
   const { items, more } = mergeTop(lists, limit);
-  // Snippets only for the rows that made the page, from the shards that hold them.
-  const wanted = new Map<number, number[]>();
-  for (const r of items) wanted.set(r.shard, [...(wanted.get(r.shard) ?? []), r.rowid]);
-  const snipShards = [...wanted.keys()];
-  const snipped = await snippets.runMany(
-    snipShards.map((shard) => names[shard]!),
-    snipShards.map((shard) => ({ match: parsed.match, rowids: wanted.get(shard)! })),
+  // Second round, for the rows that made the page only, from the shards that hold them: their
+  // result fields and snippets. A row deleted in between is left out (it is no longer content).
+  const wanted = new Map<number, PageRequest["rows"]>();
+  for (const r of items) wanted.set(r.shard, [...(wanted.get(r.shard) ?? []), { rowid: r.rowid, id: r.id }]);
+  const pageShards = [...wanted.keys()];
+  const pages = await page.runMany(
+    pageShards.map((shard) => names[shard]!),
+    pageShards.map((shard) => ({ match: parsed.match, rows: wanted.get(shard)! })),
   );
-  const snips = new Map<number, Record<number, string>>(snipShards.map((shard, k) => [shard, snipped[k]!]));
+  const fields = new Map<number, Record<number, ResultFields>>(pageShards.map((shard, k) => [shard, pages[k]!]));
   const body: Record<string, unknown> = {
-    results: items.map((r) => ({ id: r.id, author: r.author, title: r.title, snippet: snips.get(r.shard)?.[r.rowid] ?? "", score: r.score, createdAt: r.createdAt, tags: r.tags })),
+    results: items.flatMap((r) => {
+      const f = fields.get(r.shard)?.[r.rowid];
+      return f ? [{ id: r.id, author: f.author, title: f.title, snippet: f.snippet, score: r.score, createdAt: f.createdAt, tags: f.tags }] : [];
+    }),
   };
   if (more) {
     const last = items[items.length - 1]!;
     body.nextCursor = encodeCursor({ s: last.score, i: last.id, g: global } satisfies RankCursor);
   }
   return c.json(body);
-});
+}
