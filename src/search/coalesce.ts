@@ -54,11 +54,10 @@ export class Coalescer<Q, R> {
   private enqueue(key: string, item: Q): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       let p = this.pending.get(key);
-      let linger = 0;
       if (!p) {
         p = { items: [], waiters: [], timer: null };
         this.pending.set(key, p);
-        linger = typeof this.opts.lingerMs === "function" ? this.opts.lingerMs() : this.opts.lingerMs;
+        const linger = typeof this.opts.lingerMs === "function" ? this.opts.lingerMs() : this.opts.lingerMs;
         if (linger > 0) p.timer = setTimeout(() => this.flush(key), linger);
       }
       p.items.push(item);
