@@ -162,6 +162,42 @@ describe("search", () => {
     expect(odd.body.results.map((r: any) => r.id).sort()).toEqual(posts.filter((_, i) => i % 2 === 1).sort());
   });
 
+  it("concurrent searches each get exactly the answer they get alone", async () => {
+    // Concurrent searches share coalesced shard RPCs in both rounds (ranking; fields and
+    // snippets): every caller must still get its own answer, field for field.
+    const [alice, bob] = await Promise.all([newIdentity(), newIdentity()]);
+    const tag = Date.now().toString(36);
+    const words = ["heron", "otter", "lynx", "badger", "marten"].map((w) => `${w}${tag}`);
+    const ids = await Promise.all(
+      Array.from({ length: 15 }, async (_, i) => {
+        const who = i % 2 ? bob : alice;
+        const text = `${words[i % 5]} and ${words[(i + 1) % 5]} seen ${"again ".repeat(i % 4)}at dusk k${tag} ${i}`;
+        const r = await submit(await signedEvent(who, "content.post", { title: `note ${i}`, text, tags: [i % 3 ? "field" : "river"] }), ip);
+        expect(r.status).toBe(202);
+        return r.body.id as string;
+      }),
+    );
+    await until(() => search(`q=k${tag}&limit=50`), (r) => r.body.results?.length === 15, 30_000, "15 posts indexed");
+    const queries = [
+      ...words.map((w) => `q=${w}`),
+      ...words.map((w, i) => `q=${w}+${words[(i + 1) % 5]}&limit=3`),
+      `q=seen+k${tag}&author=${bob.did}`,
+      `q=k${tag}&tag=river`,
+      `q="at dusk"+k${tag}&limit=20`,
+      `q=k${tag}&limit=7`,
+      `q=seen+k${tag}&tag=field&limit=4`,
+    ];
+    const alone = [];
+    for (const q of queries) alone.push(await search(q));
+    const together = await Promise.all([...queries, ...queries].map((q) => search(q)));
+    together.forEach((r, k) => {
+      expect(r.status).toBe(200);
+      expect(r.body, queries[k % queries.length]).toEqual(alone[k % queries.length]!.body);
+    });
+    expect(alone.every((r) => r.body.results.length > 0)).toBe(true);
+    expect(new Set(alone.flatMap((r) => r.body.results.map((x: any) => x.id)))).toEqual(new Set(ids));
+  });
+
   it("index-updates redelivery is idempotent and a late upsert never resurrects a deleted post", async () => {
     const word = `wombat${Date.now().toString(36)}`;
     const doc = (id: string) => ({ op: "upsert", id, author: "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK", title: "t", text: `${word} burrow`, tags: [], lang: null, createdAt: new Date().toISOString(), seq: 1 });
