@@ -187,7 +187,7 @@ describe("search", () => {
       `q=k${tag}&limit=7`,
       `q=seen+k${tag}&tag=field&limit=4`,
     ];
-    const alone = [];
+    const alone: Awaited<ReturnType<typeof search>>[] = [];
     for (const q of queries) alone.push(await search(q));
     const together = await Promise.all([...queries, ...queries].map((q) => search(q)));
     together.forEach((r, k) => {
