@@ -219,16 +219,14 @@ export async function makeAuthors(n: number): Promise<Author[]> {
 
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
-  const r = await fetch(url, {
+  const r = await httpText(url, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
     body: typeof body === "string" ? body : JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
   });
-  const text = await r.text();
-  let parsed: unknown = text;
+  let parsed: unknown = r.text;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(r.text);
   } catch {
     /* not JSON */
   }
