@@ -385,7 +385,6 @@ export class AdMarket extends DurableObject<Env> {
     }
   }
 
-  /** The campaign's current slice, in memory and in the slices table (same synchronous step). */
   /** Replaces the campaign's slice with a fresh one from a lease (nothing issued from it yet). */
   private install(m: Mem, lease: LeaseGrant): void {
     this.dropSlice(m);
@@ -393,6 +392,7 @@ export class AdMarket extends DurableObject<Env> {
     this.setSlice(m, { id: lease.id, amount, remaining: amount, issued: 0n, recorded: 0n, issueUntil: lease.issueUntil });
   }
 
+  /** The campaign's current slice, in memory and in the slices table (same synchronous step). */
   private setSlice(m: Mem, slice: Slice | null): void {
     m.slice = slice;
     if (slice) {
