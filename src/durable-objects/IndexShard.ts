@@ -15,7 +15,10 @@ import { intersectScores, phraseBytes, phraseScores, topWithTies, type PhraseSco
 /** Cached shard answers (≤ 11 rows each, a few KB) and snippets (≤ ~300 bytes each). */
 const ANSWER_CACHE_MAX = 2_000;
 const SNIPPET_CACHE_MAX = 10_000;
-/** Documents' result fields by rowid (≈ 300 bytes each): the rows a ranking picked recently. */
+/**
+ * Documents' result fields by rowid (≈ 300 bytes each), written through at insert: the newest
+ * DOC_CACHE_MAX documents of the shard, plus older ones a ranking picked since.
+ */
 const DOC_CACHE_MAX = 10_000;
 
 // Segment merging. FTS5 writes each insert batch as a new segment and merges them only a few at
@@ -151,7 +154,10 @@ export class IndexShard extends DurableObject<Env> {
    */
   private readonly answers = new Lru<string, ShardAnswer>(ANSWER_CACHE_MAX);
   private readonly snippetCache = new FifoCache<string, string>(SNIPPET_CACHE_MAX);
-  /** Result fields by rowid. A post never changes; its delete drops the entry (SQLite may give a deleted last rowid to the next insert). */
+  /**
+   * Result fields by rowid, set at insert and on a read miss. A post never changes; its delete
+   * drops the entry (SQLite may give a deleted last rowid to the next insert).
+   */
   private readonly docCache = new FifoCache<number, Doc>(DOC_CACHE_MAX);
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -190,6 +196,7 @@ export class IndexShard extends DurableObject<Env> {
           u.id, u.author, u.title, u.createdAt, JSON.stringify(u.tags), u.seq,
         ),
       )!.rowid;
+      this.docCache.set(rowid, { id: u.id, author: u.author, title: u.title, createdAt: u.createdAt, tags: u.tags });
       const [head, tail] = splitHead(u.text);
       this.sql.exec("INSERT INTO fts (rowid, title, head, tail, tags) VALUES (?, ?, ?, ?, ?)", rowid, u.title, head, tail, u.tags.join(" "));
       for (const tag of new Set(u.tags)) this.sql.exec("INSERT OR IGNORE INTO doc_tags (tag, rowid) VALUES (?, ?)", tag, rowid);
