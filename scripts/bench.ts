@@ -682,6 +682,22 @@ async function postDoc(base: string, author: Author, doc: BenchDoc, counters: { 
   }
 }
 
+/** The IndexShards' counters (GET /v1/admin/index), summed over shards. */
+async function indexStats(base: string) {
+  const r = await httpText(`${base}/v1/admin/index`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }, 15_000);
+  if (!r.ok) throw new Error(`GET /v1/admin/index → ${r.status} ${r.text.slice(0, 200)}`);
+  type C = { hits: number; misses: number };
+  const { shards } = JSON.parse(r.text) as { shards: { answerCache: C; phraseCache: C & { bytes: number }; snippetCache: C; docCache: C & { size: number }; merge: { pending: boolean } }[] };
+  const sum = (pick: (s: (typeof shards)[number]) => C) => ({ hits: shards.reduce((n, s) => n + pick(s).hits, 0), misses: shards.reduce((n, s) => n + pick(s).misses, 0) });
+  return {
+    answerCache: sum((s) => s.answerCache),
+    phraseCache: { ...sum((s) => s.phraseCache), bytes: shards.reduce((n, s) => n + s.phraseCache.bytes, 0) },
+    snippetCache: sum((s) => s.snippetCache),
+    docCache: { ...sum((s) => s.docCache), size: shards.reduce((n, s) => n + s.docCache.size, 0) },
+    mergePending: shards.filter((s) => s.merge.pending).length,
+  };
+}
+
 /** Whether GET /v1/search?q=<token> finds the post `id`. */
 async function findable(base: string, token: string, id: string): Promise<boolean> {
   const r = await httpText(`${base}/v1/search?q=${encodeURIComponent(token)}&limit=5`, {}, 15_000);
@@ -795,7 +811,7 @@ async function searchPhase(opts: {
   loadAvg: Record<string, number>;
 }) {
   const { authors } = opts;
-  const extra = INBOX_OVERRIDE ? ["--var", `INBOX_MAX_PENDING:${INBOX_OVERRIDE}`] : [];
+  const extra = ["--var", `ADMIN_TOKEN:${ADMIN_TOKEN}`, ...(INBOX_OVERRIDE ? ["--var", `INBOX_MAX_PENDING:${INBOX_OVERRIDE}`] : [])];
   const tc = Date.now();
   const corpus = loadCorpus();
   const gen = queryGenerator(corpus, 0xecc0);
@@ -1049,7 +1065,22 @@ async function searchPhase(opts: {
     };
     await searchLoad(D.warmup);
     const qStart = qi;
+    const statsBefore = await indexStats(srv.base);
     const sr = await profiled("search", srv, () => searchLoad(D.search), log);
+    const statsAfter = await indexStats(srv.base);
+    const cacheDelta = (k: "answerCache" | "phraseCache" | "snippetCache" | "docCache") => {
+      const hits = statsAfter[k].hits - statsBefore[k].hits;
+      const misses = statsAfter[k].misses - statsBefore[k].misses;
+      return { hits, misses, hitRate: round(hits / Math.max(1, hits + misses), 3) };
+    };
+    const windowCaches = {
+      answer: cacheDelta("answerCache"),
+      phrase: { ...cacheDelta("phraseCache"), bytesAfter: statsAfter.phraseCache.bytes },
+      snippet: cacheDelta("snippetCache"),
+      doc: { ...cacheDelta("docCache"), sizeAfter: statsAfter.docCache.size },
+      mergePendingAfter: statsAfter.mergePending,
+    };
+    log(`search window caches (all shards): ${JSON.stringify(windowCaches)}`);
     opts.loadAvg.search = os.loadavg()[0]!;
     const ok = sr.statusCounts["200"] ?? 0;
     const searchPerSec = ok / sr.durationS;
@@ -1080,6 +1111,7 @@ async function searchPhase(opts: {
       zipf: { okPerSec: round(zipfOk / zr.durationS), ratio: round(zipfOk / zr.durationS / bracketRef, 3), p50Ms: zr.p50Ms, p99Ms: zr.p99Ms, nonOk: zr.requests - zipfOk },
       resultSizes: { sampled: sizes.length, empty: sizes.filter((n) => n === 0).length, full: sizes.filter((n) => n === 10).length, mean: round(sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length), 2) },
       exampleQueries: queries.slice(0, 12),
+      windowCaches,
     };
     log(`search: ${search.okPerSec} req/s (200), p50 ${sr.p50Ms} ms, p99 ${sr.p99Ms} ms, statuses ${JSON.stringify(sr.statusCounts)}; reference ${search.bracketRefPerSec} req/s → ratio ${search.ratio}`);
     log(`search (Zipf mix, informative): ${search.zipf.okPerSec} req/s (200), p50 ${zr.p50Ms} ms, p99 ${zr.p99Ms} ms, statuses ${JSON.stringify(zr.statusCounts)} → ratio ${search.zipf.ratio}`);

@@ -183,6 +183,13 @@ export function openApiDocument(): Json {
           responses: { "200": json("SearchResults", "Results"), "400": problem("validation_failed") },
         },
       },
+      "/v1/admin/index": {
+        get: {
+          summary: "Per-IndexShard statistics: documents, cache hits and misses, segment merging",
+          security: adminAuth,
+          responses: { "200": json("IndexStats", "One entry per shard"), "401": problem("unauthorized") },
+        },
+      },
       // ---- Storage (DESIGN §5) ----
       ...storagePaths(),
       ...poePaths(),

@@ -293,6 +293,7 @@ export class IndexShard extends DurableObject<Env> {
     answerCache: { hits: number; misses: number };
     phraseCache: { hits: number; misses: number; bytes: number };
     snippetCache: { hits: number; misses: number };
+    docCache: { hits: number; misses: number; size: number };
     merge: { steps: number; pending: boolean };
   }> {
     return {
@@ -300,6 +301,7 @@ export class IndexShard extends DurableObject<Env> {
       answerCache: { hits: this.answers.hits, misses: this.answers.misses },
       phraseCache: { hits: this.phrases.hits, misses: this.phrases.misses, bytes: this.phrases.weight },
       snippetCache: { hits: this.snippetCache.hits, misses: this.snippetCache.misses },
+      docCache: { hits: this.docCache.hits, misses: this.docCache.misses, size: this.docCache.size },
       docs: this.docCount,
       tombstones: one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM tombstones"))!.n,
     };

@@ -303,6 +303,27 @@ export const AuditRoundView = named(
 
 export const AuditRoundList = named(z.object({ rounds: z.array(AuditRoundView) }), "AuditRoundList");
 
+const CacheCounters = z.object({ hits: z.number().int(), misses: z.number().int() });
+
+export const IndexStats = named(
+  z.object({
+    shards: z.array(
+      z.object({
+        shard: z.string(),
+        docs: z.number().int().describe("documents in the shard's index"),
+        tombstones: z.number().int().describe("deleted content ids kept so a late upsert cannot resurrect them"),
+        answerCache: CacheCounters,
+        phraseCache: CacheCounters.extend({ bytes: z.number().int().describe("bytes held by per-phrase BM25 score lists") }),
+        snippetCache: CacheCounters,
+        docCache: CacheCounters.extend({ size: z.number().int() }),
+        merge: z.object({ steps: z.number().int().describe("FTS5 segment-merge steps run by this instance"), pending: z.boolean() }),
+      }),
+    ),
+  }),
+  "IndexStats",
+  "Per-IndexShard counters since each shard's instance started (cache counters reset with the instance)",
+);
+
 export const AdminStorageAudit = named(
   z.strictObject({ cids: z.array(ChunkCid).min(1).max(64).optional() }),
   "AdminStorageAudit",

@@ -96,3 +96,28 @@ describe("IndexShard caches", () => {
     expect(Object.keys(snipAfter!)).toHaveLength(rows.length);
   });
 });
+
+describe("GET /v1/admin/index", () => {
+  it("is admin-only, and reports each shard's documents and cache counters", async () => {
+    const { api } = await import("../helpers/client");
+    const { IndexStats } = await import("../../src/schemas/api");
+    const anon = await api("GET", "/v1/admin/index");
+    expect(anon.status).toBe(401);
+    expect(anon.headers.get("content-type")).toContain("application/problem+json");
+    expect(anon.body.code).toBe("unauthorized");
+
+    const headers = { authorization: "Bearer test-admin-token" };
+    const before = await api("GET", "/v1/admin/index", { headers });
+    expect(before.status).toBe(200);
+    const parsed = IndexStats.parse(before.body);
+    expect(parsed.shards.map((s) => s.shard)).toHaveLength(8);
+    expect(new Set(parsed.shards.map((s) => s.shard)).size).toBe(8);
+    const misses = (b: typeof parsed) => b.shards.reduce((n, s) => n + s.answerCache.misses, 0);
+
+    // A search no shard has answered before is one answer-cache miss per shard.
+    const q = `zzadminstats${Date.now().toString(36)}0`;
+    expect((await api("GET", `/v1/search?q=${q}`)).status).toBe(200);
+    const after = IndexStats.parse((await api("GET", "/v1/admin/index", { headers })).body);
+    expect(misses(after) - misses(parsed)).toBe(8);
+  });
+});

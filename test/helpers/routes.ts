@@ -47,6 +47,7 @@ export const ROUTES: RouteSpec[] = [
   { method: "POST", path: "/v1/events", auth: "event", body: { maxBody: 65_536 } },
   { method: "GET", path: "/v1/events/:id", auth: "public" },
   { method: "GET", path: "/v1/admin/faults", auth: "admin" },
+  { method: "GET", path: "/v1/admin/index", auth: "admin" },
   { method: "POST", path: "/v1/admin/faults", auth: "admin", body: { maxBody: 4096, valid: () => ({}) }, skipValidBody: true },
   { method: "POST", path: "/v1/admin/storage/audit", auth: "admin", body: { maxBody: 8192, valid: (s) => ({ cids: [s.cid] }) }, skipValidBody: true },
   { method: "POST", path: "/v1/admin/mint", auth: "admin", body: { maxBody: 4096, valid: (s) => ({ to: s.did, amount: "1" }) }, skipValidBody: true },

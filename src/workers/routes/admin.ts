@@ -7,7 +7,7 @@ import { AdminMint, AdminReputation, AdminStorageAudit, FaultSettings } from "..
 import { replicaKey } from "../../lib/placement";
 import { LEAF_SIZE } from "../../lib/merkle";
 import { AUDITOR } from "../../storage/store";
-import { SYSTEM_ISSUER } from "../shards";
+import { SYSTEM_ISSUER, allIndexShards } from "../shards";
 import { resetDurableObjects } from "../../durable-objects/fault-reset";
 import { parseJson, parseOr400, readBodyLimited } from "../http";
 
@@ -72,6 +72,14 @@ async function replicaFault(env: Env, action: "drop" | "corrupt", { cid, node }:
   for (let i = 0; i < bytes.length; i += LEAF_SIZE) bytes[i] = bytes[i]! ^ 0xff;
   await env.CHUNKS.put(key, bytes);
 }
+
+// ---- Search (issue 4) ----
+
+admin.get("/index", requireAdmin, async (c) => {
+  const names = allIndexShards(getConfig(c.env).INDEX_SHARDS);
+  const shards = await Promise.all(names.map(async (shard) => ({ shard, ...(await c.env.INDEX_SHARD.getByName(shard).stats()) })));
+  return c.json({ shards });
+});
 
 admin.post("/storage/audit", requireAdmin, async (c) => {
   const raw = await readBodyLimited(c.req.raw, 8192);
