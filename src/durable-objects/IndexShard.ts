@@ -108,7 +108,9 @@ export interface ResultFields {
 
 /** The rows of one page held by one shard (rowid and content id, from the ranking round). */
 export interface PageRequest {
+  /** The query's FTS5 expression, and its phrases (parseQuery). */
   match: string;
+  phrases: string[];
   rows: { rowid: number; id: string }[];
 }
 
@@ -253,12 +255,12 @@ export class IndexShard extends DurableObject<Env> {
    * document, which the content id tells apart.
    */
   async pageMany(requests: PageRequest[]): Promise<Record<number, ResultFields>[]> {
-    return requests.map(({ match, rows }) => {
+    return requests.map(({ match, phrases, rows }) => {
       const docs = this.docs(rows.map((r) => r.rowid));
       for (const r of rows) if (docs.get(r.rowid)?.id !== r.id) docs.delete(r.rowid);
       let snippets: Record<number, string> = {};
       try {
-        snippets = this.snippets(match, [...docs.keys()]);
+        snippets = this.snippets(match, phrases, [...docs.keys()]);
       } catch {
         // a snippet is best effort: the fields still answer
       }
@@ -277,12 +279,17 @@ export class IndexShard extends DurableObject<Env> {
       if (d) out.set(rowid, d);
       else missing.push(rowid);
     }
-    if (missing.length > 0) {
-      for (const r of this.sql.exec<DocRow>(`SELECT ${DOC_COLUMNS} FROM docs d WHERE d.rowid IN (SELECT value FROM json_each(?))`, JSON.stringify(missing))) {
-        const d: Doc = { id: r.id, author: r.author, title: r.title, createdAt: r.created_at, tags: JSON.parse(r.tags) as string[] };
-        this.docCache.set(r.rowid, d);
-        out.set(r.rowid, d);
-      }
+    if (missing.length > 0) for (const [rowid, d] of this.readDocs(missing)) out.set(rowid, d);
+    return out;
+  }
+
+  /** Documents by rowid from the docs table, into the cache (rows that no longer exist are absent). */
+  private readDocs(rowids: number[]): Map<number, Doc> {
+    const out = new Map<number, Doc>();
+    for (const r of this.sql.exec<DocRow>(`SELECT ${DOC_COLUMNS} FROM docs d WHERE d.rowid IN (SELECT value FROM json_each(?))`, JSON.stringify(rowids))) {
+      const d: Doc = { id: r.id, author: r.author, title: r.title, createdAt: r.created_at, tags: JSON.parse(r.tags) as string[] };
+      this.docCache.set(r.rowid, d);
+      out.set(r.rowid, d);
     }
     return out;
   }
@@ -369,18 +376,32 @@ export class IndexShard extends DurableObject<Env> {
     const hits = intersectScores(lists);
     const picked = topWithTies(hits.scores, limit);
     if (picked.length === 0) return [];
-    const docs = this.docs(picked.map((i) => hits.rowids[i]!));
+    // Ids from the document cache (written at insert), the rest in one read.
     const rows: Candidate[] = [];
+    let missing: number[] | undefined;
     for (const i of picked) {
       const rowid = hits.rowids[i]!;
-      const d = docs.get(rowid);
+      const d = this.docCache.get(rowid);
       if (d) rows.push({ rowid, id: d.id, b: hits.scores[i]! });
+      else (missing ??= []).push(i);
+    }
+    if (missing) {
+      const docs = this.readDocs(missing.map((i) => hits.rowids[i]!));
+      for (const i of missing) {
+        const d = docs.get(hits.rowids[i]!);
+        if (d) rows.push({ rowid: hits.rowids[i]!, id: d.id, b: hits.scores[i]! });
+      }
     }
     return rows.sort((a, b) => (a.b !== b.b ? b.b - a.b : a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, limit);
   }
 
-  /** From the head when the head matches (cheap), else from the tail; cached per (match, row). */
-  private snippets(match: string, rowids: number[]): Record<number, string> {
+  /**
+   * From the head when the head matches (cheap), else from the tail when a phrase occurs in the
+   * tail, else the head's opening words (the match is in the title or tags); cached per
+   * (match, row). A tail snippet re-tokenises the whole tail (up to ~60 KB), so whether the tail
+   * holds a phrase is asked first of the index alone (a column filter, no tokenising).
+   */
+  private snippets(match: string, phrases: string[], rowids: number[]): Record<number, string> {
     const out: Record<number, string> = {};
     const todo: number[] = [];
     for (const id of rowids) {
@@ -402,7 +423,19 @@ export class IndexShard extends DurableObject<Env> {
       else plain.set(r.rowid, r.s);
     }
     if (plain.size > 0) {
-      for (const r of select(TAIL_COL, [...plain.keys()])) fresh[r.rowid] = r.s.includes(OPEN) ? r.s : plain.get(r.rowid)!;
+      const unmarked = [...plain.keys()];
+      const inTail = this.sql
+        .exec<{ rowid: number }>(
+          `SELECT rowid FROM fts WHERE fts MATCH ? AND rowid IN (${unmarked.map(() => "?").join(",")})`,
+          `{tail} : (${phrases.join(" OR ")})`,
+          ...unmarked,
+        )
+        .toArray()
+        .map((r) => r.rowid);
+      for (const [id, s] of plain) fresh[id] = s;
+      if (inTail.length > 0) {
+        for (const r of select(TAIL_COL, inTail)) if (r.s.includes(OPEN)) fresh[r.rowid] = r.s;
+      }
     }
     for (const [k, v] of Object.entries(fresh)) {
       const id = Number(k);

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
 import type { IndexUpdate } from "../../src/content/ops";
+import type { PageRequest } from "../../src/durable-objects/IndexShard";
 
 const hex = (n: number) => n.toString(16).padStart(64, "0");
 const post = (n: number, text: string, extra: Partial<IndexUpdate & { op: "upsert" }> = {}): IndexUpdate => ({
@@ -10,7 +11,7 @@ const post = (n: number, text: string, extra: Partial<IndexUpdate & { op: "upser
 });
 
 type Fields = { author: string; title: string; createdAt: string; tags: string[]; snippet: string };
-type Shard = { queryMany(q: unknown[]): Promise<unknown[]>; pageMany(r: { match: string; rows: { rowid: number; id: string }[] }[]): Promise<Record<number, Fields>[]> };
+type Shard = { queryMany(q: unknown[]): Promise<unknown[]>; pageMany(r: PageRequest[]): Promise<Record<number, Fields>[]> };
 
 async function top(shard: Shard, phrases: string[], extra: Record<string, unknown> = {}) {
   const [a] = (await shard.queryMany([{ phrases, limit: 10, ...extra }])) as ({ error: string } | undefined)[];
@@ -30,13 +31,13 @@ describe("IndexShard caches", () => {
     expect((await top(shard, ['"apple"'])).rows.map((r) => r.id)).toEqual([hex(1)]);
     await stub.apply([post(3, "apple durian", { title: "third" })]);
     const after = await top(shard, ['"apple"']);
-    const [fields] = await shard.pageMany([{ match: '"apple"', rows: after.rows.map((r) => ({ rowid: r.rowid, id: r.id })) }]);
+    const [fields] = await shard.pageMany([{ match: '"apple"', phrases: ['"apple"'], rows: after.rows.map((r) => ({ rowid: r.rowid, id: r.id })) }]);
     expect(after.rows.map((r) => [r.id, fields![r.rowid]!.title]).sort()).toEqual([[hex(1), "post 1"], [hex(3), "third"]]);
     expect(after.rows.map((r) => fields![r.rowid]!.snippet).sort()).toEqual(["[apple] banana", "[apple] durian"]);
     // A page round that still names the deleted post under the rowid it had (which SQLite may
     // have given to post 3) gets nothing for it, never post 3's fields.
     const gone = before.rows.find((r) => r.id === hex(2))!;
-    const [stale] = await shard.pageMany([{ match: '"apple"', rows: [{ rowid: gone.rowid, id: gone.id }] }]);
+    const [stale] = await shard.pageMany([{ match: '"apple"', phrases: ['"apple"'], rows: [{ rowid: gone.rowid, id: gone.id }] }]);
     expect(stale).toEqual({});
     expect((await top(shard, ['"cherry"'])).rows).toEqual([]);
   });
@@ -75,7 +76,7 @@ describe("IndexShard caches", () => {
     const before = await answer();
     const sizeBefore = await structure();
     const rows = before[1]!.rows.slice(0, 5).map((r) => ({ rowid: r.rowid, id: r.id }));
-    const [snipBefore] = await shard.pageMany([{ match: '"basil" AND "dune"', rows }]);
+    const [snipBefore] = await shard.pageMany([{ match: '"basil" AND "dune"', phrases: ['"basil"', '"dune"'], rows }]);
     let stats = await shard.stats();
     const deadline = Date.now() + 20_000;
     while ((stats.merge.pending || stats.merge.steps === 0) && Date.now() < deadline) {
@@ -91,9 +92,56 @@ describe("IndexShard caches", () => {
     expect(await answer()).toEqual(before);
     const fresh = await Promise.all(queries.map((q) => top(shard, q, { limit: 50, tag: "t" })));
     expect(fresh.map((a) => [a.hits, a.rows.map((r) => [r.id, r.b])])).toEqual(before.map((a) => [a.hits, a.rows.map((r) => [r.id, r.b])]));
-    const [snipAfter] = await shard.pageMany([{ match: '"basil"  AND  "dune"', rows }]);
+    const [snipAfter] = await shard.pageMany([{ match: '"basil"  AND  "dune"', phrases: ['"basil"', '"dune"'], rows }]);
     expect(snipAfter).toEqual(snipBefore);
     expect(Object.keys(snipAfter!)).toHaveLength(rows.length);
+  });
+});
+
+describe("IndexShard snippets", () => {
+  it("come from the head, else from a tail holding a phrase, else are the head's opening words — as FTS5 gives them", async () => {
+    const stub = env.INDEX_SHARD.getByName("snippet-columns");
+    const shard = stub as unknown as Shard;
+    const filler = (n: number) => Array.from({ length: n }, (_, i) => `filler${i % 37}`).join(" "); // > HEAD_CHARS
+    await stub.apply([
+      post(1, `quartz opens the head ${filler(400)} and later quartz again`),
+      post(2, `nothing here at first ${filler(400)} then quartz deep in the tail`),
+      post(3, `plain words only ${filler(400)} nothing else`, { title: "quartz in the title" }),
+      post(4, `short post mentioning quartz`),
+      post(5, `lapis at the start ${filler(400)} and quartz only in the tail`),
+      post(6, `neither word up front ${filler(400)} lapis tail`, { title: "quartz title", tags: ["t", "quartz"] }),
+    ]);
+    const cases: [string[], number[]][] = [
+      [['"quartz"'], [1, 2, 3, 4, 5, 6]],
+      [['"lapis"', '"quartz"'], [5, 6]],
+      [['"quartz" *'], [1, 2, 3, 4, 5, 6]],
+    ];
+    for (const [phrases, expectIds] of cases) {
+      const match = phrases.join(" AND ");
+      const ranked = await top(shard, phrases, { limit: 50 });
+      expect(ranked.rows.map((r) => r.id).sort()).toEqual(expectIds.map(hex).sort());
+      const [fields] = await shard.pageMany([{ match, phrases, rows: ranked.rows.map((r) => ({ rowid: r.rowid, id: r.id })) }]);
+      // The rule, computed directly with FTS5: the head snippet when it marks a phrase, else
+      // the tail snippet when that marks one, else the unmarked head snippet.
+      const expected = await runInDurableObject(stub, async (_o, state) => {
+        const snip = (col: number, rowid: number) =>
+          state.storage.sql.exec<{ s: string }>(`SELECT snippet(fts, ${col}, '[', ']', '…', 16) AS s FROM fts WHERE fts MATCH ? AND rowid = ?`, match, rowid).one().s;
+        return Object.fromEntries(ranked.rows.map((r) => {
+          const head = snip(1, r.rowid);
+          const tail = snip(2, r.rowid);
+          return [r.rowid, head.includes("[") ? head : tail.includes("[") ? tail : head];
+        }));
+      });
+      expect(Object.fromEntries(Object.entries(fields!).map(([k, f]) => [k, f.snippet])), match).toEqual(expected);
+    }
+    // Spot the three placements in the one-word case.
+    const ranked = await top(shard, ['"quartz"'], { limit: 50 });
+    const [fields] = await shard.pageMany([{ match: '"quartz"', phrases: ['"quartz"'], rows: ranked.rows.map((r) => ({ rowid: r.rowid, id: r.id })) }]);
+    const byId = new Map(ranked.rows.map((r) => [r.id, fields![r.rowid]!.snippet]));
+    expect(byId.get(hex(1))).toMatch(/^\[quartz\] opens the head/);
+    expect(byId.get(hex(2))).toContain("[quartz] deep in the tail");
+    expect(byId.get(hex(3))).toMatch(/^plain words only/);
+    expect(byId.get(hex(3))).not.toContain("[");
   });
 });
 

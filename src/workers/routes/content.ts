@@ -132,7 +132,7 @@ async function search(c: AppContext) {
   const pageShards = [...wanted.keys()];
   const pages = await page.runMany(
     pageShards.map((shard) => names[shard]!),
-    pageShards.map((shard) => ({ match: parsed.match, rows: wanted.get(shard)! })),
+    pageShards.map((shard) => ({ match: parsed.match, phrases: parsed.phrases, rows: wanted.get(shard)! })),
   );
   const fields = new Map<number, Record<number, ResultFields>>(pageShards.map((shard, k) => [shard, pages[k]!]));
   const body: Record<string, unknown> = {
