@@ -38,6 +38,8 @@ export interface RouteSpec {
   body?: { maxBody: number; valid?: (s: Samples) => unknown };
   /** Fuzzing with a valid admin token must not change global state: bodies that would be valid are skipped. */
   skipValidBody?: boolean;
+  /** A documented path that the router serves through this parameter route (a named value of the parameter). */
+  servedBy?: string;
 }
 
 /** POST /v1/dht/nodes/:id/rpc body bound (src/workers/routes/dht.ts RPC_MAX_BYTES). */
@@ -55,7 +57,7 @@ export const ROUTES: RouteSpec[] = [
   { method: "GET", path: "/v1/witnesses", auth: "public" },
   { method: "GET", path: "/v1/health", auth: "public" },
   { method: "GET", path: "/v1/status", auth: "public" },
-  { method: "GET", path: "/v1/blocks/latest", auth: "public" },
+  { method: "GET", path: "/v1/blocks/latest", auth: "public", servedBy: "/v1/blocks/:height" },
   { method: "GET", path: "/v1/blocks/:height", auth: "public" },
   { method: "GET", path: "/v1/accounts/:did", auth: "public", query: ["at"] },
   { method: "GET", path: "/v1/ledger/supply", auth: "public", query: ["at"] },
@@ -80,7 +82,7 @@ export const ROUTES: RouteSpec[] = [
   { method: "GET", path: "/v1/campaigns", auth: "public", query: ["advertiser"] },
   // Proof of Engagement (DESIGN §8). The bulk load exists only with POE_BULK_LOAD=1 or
   // ECHONET_FAULTS=1 (the test projects set the latter); otherwise it is a 404.
-  { method: "GET", path: "/v1/poe/epochs/current", auth: "public" },
+  { method: "GET", path: "/v1/poe/epochs/current", auth: "public", servedBy: "/v1/poe/epochs/:n" },
   { method: "GET", path: "/v1/poe/epochs/:n", auth: "public" },
   { method: "GET", path: "/v1/poe/epochs/:n/rewards/:did", auth: "public" },
   { method: "POST", path: "/v1/admin/poe/close", auth: "admin", body: { maxBody: 1024, valid: (s) => ({ epoch: Number(s.epoch ?? "0") }) }, skipValidBody: true },

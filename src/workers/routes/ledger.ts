@@ -23,9 +23,11 @@ async function readHeight(c: AppContext): Promise<number> {
   return at;
 }
 
-ledger.get("/blocks/latest", async (c) => c.json(await sequencer(c).latestBlock()));
-
+// "/blocks/latest" is served by the "/blocks/:height" route: Hono's RegExpRouter (the fast
+// one) refuses a static segment beside a parameter, and one such pair in the app sends every
+// request through the slower TrieRouter (test/api/router.test.ts).
 ledger.get("/blocks/:height", async (c) => {
+  if (c.req.param("height") === "latest") return c.json(await sequencer(c).latestBlock());
   const { height } = parseOr400(HeightParam, c.req.param(), "path");
   const block = await sequencer(c).block(height);
   if (!block) throw new ApiError(404, "not_found", `no block at height ${height}`);

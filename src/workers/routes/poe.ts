@@ -21,9 +21,10 @@ async function epochOr404(c: AppContext, n: number) {
   return view;
 }
 
-poe.get("/poe/epochs/current", async (c) => c.json(await epochOr404(c, await coordinator(c).current())));
-
+// "/poe/epochs/current" is served by the "/poe/epochs/:n" route (one route per position keeps
+// the app on Hono's RegExpRouter; see the blocks routes in ledger.ts).
 poe.get("/poe/epochs/:n", async (c) => {
+  if (c.req.param("n") === "current") return c.json(await epochOr404(c, await coordinator(c).current()));
   const { n } = parseOr400(EpochParam, c.req.param(), "path");
   return c.json(await epochOr404(c, n));
 });
