@@ -35,6 +35,7 @@ import { toBase64Url } from "../src/lib/encoding";
 import { verifyEventSignature } from "../src/lib/events";
 import { accountShardFor } from "../src/workers/shards";
 import { parseQuery } from "../src/search/query";
+import { IndexStats } from "../src/schemas/api";
 import { requestAuthMessage, verifyRequestAuth } from "../src/lib/request-auth";
 import {
   ROOT, KEEP, INBOX_OVERRIDE, profiled, setTmpDir, stopAll, stopServer, sleep, startWrangler, waitReady, deriveEchonetConfig, makeAuthors, postJson, pool, cannon, httpText,
@@ -686,9 +687,8 @@ async function postDoc(base: string, author: Author, doc: BenchDoc, counters: { 
 async function indexStats(base: string) {
   const r = await httpText(`${base}/v1/admin/index`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }, 15_000);
   if (!r.ok) throw new Error(`GET /v1/admin/index → ${r.status} ${r.text.slice(0, 200)}`);
-  type C = { hits: number; misses: number };
-  const { shards } = JSON.parse(r.text) as { shards: { answerCache: C; phraseCache: C & { bytes: number }; snippetCache: C; docCache: C & { size: number }; merge: { pending: boolean } }[] };
-  const sum = (pick: (s: (typeof shards)[number]) => C) => ({ hits: shards.reduce((n, s) => n + pick(s).hits, 0), misses: shards.reduce((n, s) => n + pick(s).misses, 0) });
+  const { shards } = IndexStats.parse(JSON.parse(r.text));
+  const sum = (pick: (s: (typeof shards)[number]) => { hits: number; misses: number }) => ({ hits: shards.reduce((n, s) => n + pick(s).hits, 0), misses: shards.reduce((n, s) => n + pick(s).misses, 0) });
   return {
     answerCache: sum((s) => s.answerCache),
     phraseCache: { ...sum((s) => s.phraseCache), bytes: shards.reduce((n, s) => n + s.phraseCache.bytes, 0) },
