@@ -410,12 +410,10 @@ export class IndexShard extends DurableObject<Env> {
       else todo.push(id);
     }
     if (todo.length === 0) return out;
-    const select = (col: number, ids: number[]) =>
-      this.sql.exec<{ rowid: number; s: string }>(
-        `SELECT rowid, snippet(fts, ${col}, '${OPEN}', '${CLOSE}', '…', 16) AS s FROM fts WHERE fts MATCH ? AND rowid IN (${ids.map(() => "?").join(",")})`,
-        match,
-        ...ids,
-      );
+    // The rows among `ids` that match `expr`, with the `extra` columns.
+    const rowsMatching = <T extends Record<string, SqlStorageValue>>(extra: string, expr: string, ids: number[]) =>
+      this.sql.exec<{ rowid: number } & T>(`SELECT rowid${extra} FROM fts WHERE fts MATCH ? AND rowid IN (${ids.map(() => "?").join(",")})`, expr, ...ids);
+    const select = (col: number, ids: number[]) => rowsMatching<{ s: string }>(`, snippet(fts, ${col}, '${OPEN}', '${CLOSE}', '…', 16) AS s`, match, ids);
     const fresh: Record<number, string> = {};
     const plain = new Map<number, string>(); // head snippets that marked nothing
     for (const r of select(HEAD_COL, todo)) {
@@ -424,12 +422,7 @@ export class IndexShard extends DurableObject<Env> {
     }
     if (plain.size > 0) {
       const unmarked = [...plain.keys()];
-      const inTail = this.sql
-        .exec<{ rowid: number }>(
-          `SELECT rowid FROM fts WHERE fts MATCH ? AND rowid IN (${unmarked.map(() => "?").join(",")})`,
-          `{tail} : (${phrases.join(" OR ")})`,
-          ...unmarked,
-        )
+      const inTail = rowsMatching("", `{tail} : (${phrases.join(" OR ")})`, unmarked)
         .toArray()
         .map((r) => r.rowid);
       for (const [id, s] of plain) fresh[id] = s;
