@@ -131,6 +131,7 @@ type DocRow = {
   created_at: string;
   tags: string;
 };
+const docOf = (r: DocRow): Doc => ({ id: r.id, author: r.author, title: r.title, createdAt: r.created_at, tags: JSON.parse(r.tags) as string[] });
 const DOC_COLUMNS = "d.rowid AS rowid, d.id AS id, d.author AS author, d.title AS title, d.created_at AS created_at, d.tags AS tags";
 
 /** A shard's answer: its top rows by local BM25, and its statistics for the query's phrases. */
@@ -157,7 +158,7 @@ export class IndexShard extends DurableObject<Env> {
   private readonly answers = new Lru<string, ShardAnswer>(ANSWER_CACHE_MAX);
   private readonly snippetCache = new FifoCache<string, string>(SNIPPET_CACHE_MAX);
   /**
-   * Result fields by rowid, set at insert and on a read miss. A post never changes; its delete
+   * Result fields by rowid, set at insert, on a read miss and (the newest) when an instance starts. A post never changes; its delete
    * drops the entry (SQLite may give a deleted last rowid to the next insert).
    */
   private readonly docCache = new FifoCache<number, Doc>(DOC_CACHE_MAX);
@@ -171,6 +172,11 @@ export class IndexShard extends DurableObject<Env> {
     ctx.blockConcurrencyWhile(async () => {
       migrate(this.sql, MIGRATIONS);
       this.docCount = one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM docs"))!.n;
+      // The document cache holds the newest DOC_CACHE_MAX documents, as the write-through at
+      // insert leaves it: a new instance (after a restart or an eviction) loads them, oldest
+      // first so that the FIFO forgets the oldest first (~10 ms for 6,000 documents).
+      const newest = this.sql.exec<DocRow>(`SELECT ${DOC_COLUMNS} FROM docs d ORDER BY d.rowid DESC LIMIT ?`, DOC_CACHE_MAX).toArray();
+      for (let i = newest.length - 1; i >= 0; i--) this.docCache.set(newest[i]!.rowid, docOf(newest[i]!));
     });
   }
 
@@ -287,7 +293,7 @@ export class IndexShard extends DurableObject<Env> {
   private readDocs(rowids: number[]): Map<number, Doc> {
     const out = new Map<number, Doc>();
     for (const r of this.sql.exec<DocRow>(`SELECT ${DOC_COLUMNS} FROM docs d WHERE d.rowid IN (SELECT value FROM json_each(?))`, JSON.stringify(rowids))) {
-      const d: Doc = { id: r.id, author: r.author, title: r.title, createdAt: r.created_at, tags: JSON.parse(r.tags) as string[] };
+      const d = docOf(r);
       this.docCache.set(r.rowid, d);
       out.set(r.rowid, d);
     }

@@ -96,6 +96,25 @@ describe("IndexShard caches", () => {
     expect(snipAfter).toEqual(snipBefore);
     expect(Object.keys(snipAfter!)).toHaveLength(rows.length);
   });
+
+  it("a new instance starts with its newest documents cached, as the write-through left them", async () => {
+    const name = "cache-restart";
+    const stub = env.INDEX_SHARD.getByName(name);
+    await stub.apply(Array.from({ length: 5 }, (_, i) => post(300 + i, `kiwi fruit ${i}`)));
+    await stub.apply([{ op: "delete", id: hex(302) }]);
+    await stub.faultReset().catch(() => {}); // ctx.abort(): the instance is dropped, as by an eviction
+    const fresh = env.INDEX_SHARD.getByName(name);
+    const stats = await fresh.stats();
+    expect(stats.docCache).toEqual({ hits: 0, misses: 0, size: 4 });
+    const shard = fresh as unknown as Shard;
+    const ranked = await top(shard, ['"kiwi"']);
+    expect(ranked.rows.map((r) => r.id).sort()).toEqual([300, 301, 303, 304].map(hex));
+    const [fields] = await shard.pageMany([{ match: '"kiwi"', phrases: ['"kiwi"'], rows: ranked.rows.map((r) => ({ rowid: r.rowid, id: r.id })) }]);
+    expect(Object.values(fields!).map((f) => f.title).sort()).toEqual(["post 300", "post 301", "post 303", "post 304"]);
+    const after = await fresh.stats();
+    expect(after.docCache.misses).toBe(0); // neither the ranking nor the page read the docs table
+    expect(after.docCache.hits).toBe(8);
+  });
 });
 
 describe("IndexShard snippets", () => {
