@@ -340,6 +340,21 @@ export function descendantPids(pid: number): number[] {
   return out;
 }
 
+/** CPU seconds (user + system) used so far by `pid` and its descendants (Linux /proc; ticks of 1/100 s). */
+export function cpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const p of [pid, ...descendantPids(pid)]) {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, "utf8");
+      const rest = fields.slice(fields.lastIndexOf(")") + 2).split(" "); // rest[0] is field 3 (state)
+      ticks += Number(rest[11]) + Number(rest[12]); // utime (14), stime (15)
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return ticks / 100;
+}
+
 /** Open file descriptors of `pid` and its descendants (null when /proc is not readable). */
 export function openFds(pid: number): number | null {
   let n = 0;

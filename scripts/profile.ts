@@ -2,7 +2,10 @@
 // `wrangler dev` (bench-derived config: rate limits raised), offers pre-signed content.post
 // events at BENCH_PROFILE_RATE/s for BENCH_PROFILE_S seconds with autocannon, records a V8 CPU
 // profile of the Worker isolate (every Durable Object runs in it locally) through the inspector
-// for the middle of the window, and prints self time by function and by source file.
+// for the middle of the window, and prints self time by function and by source file. It also
+// prints the server's CPU time (all its processes, from /proc) per event applied from the start
+// of the load to the end of the drain: a steadier A/B figure than a rate on a shared machine
+// (BENCH_PROFILE_OFF=1 leaves the profiler out of it).
 import { copyFileSync, existsSync, readFileSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { sign as nodeSign } from "node:crypto";
 import os from "node:os";
@@ -10,7 +13,7 @@ import path from "node:path";
 import autocannon from "autocannon";
 import { canonicalBytes } from "../src/lib/jcs";
 import { toBase64Url } from "../src/lib/encoding";
-import { ROOT, cdp, deriveEchonetConfig, makeAuthors, sleep, startWrangler, stopAll, summarizeProfile, waitReady, type Author } from "./bench-lib";
+import { ROOT, cdp, cpuSeconds, deriveEchonetConfig, makeAuthors, sleep, startWrangler, stopAll, summarizeProfile, waitReady, type Author } from "./bench-lib";
 
 const RATE = Number(process.env.BENCH_PROFILE_RATE ?? 500);
 const SECONDS = Number(process.env.BENCH_PROFILE_S ?? 20);
@@ -50,6 +53,8 @@ async function main() {
             overallRate: RATE,
             requests: [{ method: "POST", headers: { "content-type": "application/json" }, setupRequest: (req: Record<string, unknown>) => ({ ...req, body: bodies[Math.min(next++, bodies.length - 1)] }) }],
           });
+    const cpu0 = cpuSeconds(srv.proc.pid!);
+    const applied0 = await appliedCount(srv.base);
     const samples: string[] = [];
     const t0 = Date.now();
     let sampling = true;
@@ -64,12 +69,15 @@ async function main() {
         await sleep(2000);
       }
     })();
+    const profiling = process.env.BENCH_PROFILE_OFF !== "1";
     await sleep((SECONDS * 1000) / 4);
-    await inspector.call("Profiler.start");
+    if (profiling) await inspector.call("Profiler.start");
     await sleep((SECONDS * 1000) / 2);
-    const { profile } = await inspector.call("Profiler.stop");
+    const { profile } = profiling ? await inspector.call("Profiler.stop") : { profile: { nodes: [], samples: [], timeDeltas: [] } };
     const result = await load;
     await sleep(Number(process.env.BENCH_PROFILE_DRAIN_S ?? 10) * 1000);
+    const cpu = cpuSeconds(srv.proc.pid!) - cpu0;
+    const applied = (await appliedCount(srv.base)) - applied0;
     sampling = false;
     await sampler;
     console.log(samples.join("\n"));
@@ -78,6 +86,8 @@ async function main() {
     inspector.close();
     console.log(`load: ${(result.requests.total / result.duration).toFixed(0)} req/s, statuses ${JSON.stringify(result.statusCodeStats)}`);
     console.log(`status after: ${JSON.stringify((status as any).events)}`);
+    console.log(`server CPU: ${cpu.toFixed(2)} s for ${applied} events applied → ${((cpu * 1000) / Math.max(1, applied)).toFixed(3)} ms an event${profiling ? " (profiler on for half the load)" : ""}`);
+    if (!profiling) return;
     writeFileSync(path.join(ROOT, ".wrangler", "profile.cpuprofile"), JSON.stringify(profile));
     // The bundle the profile's line numbers refer to (wrangler removes its dev dir on exit).
     const devRoot = path.join(path.dirname(file), ".wrangler", "tmp");
@@ -93,6 +103,11 @@ async function main() {
     await stopAll();
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+async function appliedCount(base: string): Promise<number> {
+  const s = (await (await fetch(`${base}/v1/status`)).json()) as { events: Record<string, number> };
+  return (s.events.applied ?? 0) + (s.events.failed ?? 0) + (s.events.rejected ?? 0);
 }
 
 main().catch(async (err) => {

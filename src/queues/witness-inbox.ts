@@ -1,7 +1,9 @@
 // witness-inbox consumer: turns a batch of recorded events into committee verdicts. A message
 // carries up to 50 events (EventShards pack them), so one queue batch holds thousands. Each
 // witness gets one attestBatch call per WITNESS_CALL_MAX events of the batch (work arrives in
-// batches, not one call per event); each EventShard gets one recordVerdicts call. Witnesses
+// batches, not one call per event); each EventShard gets one recordVerdicts call. A quorum of
+// each committee is asked first, the rest only when that quorum leaves the event undecided
+// (DECISIONS 171). Witnesses
 // store their attestation per event and shards only move pending events, so redelivery changes
 // nothing; a message is acked only when every event in it is decided.
 import type { Env } from "../env";
@@ -56,66 +58,81 @@ export async function consumeWitnessInbox(batch: MessageBatch<unknown>, env: Env
   const byDid = new Map(witnesses.map((w) => [w.did, w]));
   const active = witnesses.filter((w) => w.status === "active").map((w) => w.did);
 
-  // Committee per event, then the work grouped per witness.
+  // Committee per event. The first `quorum` members (by score) are asked first: when they all
+  // accept, that is the receipt, and the rest of the committee is never asked. Only an event
+  // they leave undecided (a reject, or a witness that failed) goes to the remaining members.
   const committees = new Map<string, string[]>();
-  const work = new Map<HostedWitness, WitnessInboxItem[]>();
   await Promise.all(
     [...byId.values()].map(async ({ body }) => {
-      const committee = await selectCommittee(body.id, active, config.COMMITTEE_SIZE);
-      committees.set(body.id, committee);
-      for (const did of committee) {
-        const w = byDid.get(did)!;
-        if (!work.has(w)) work.set(w, []);
-        work.get(w)!.push(body);
-      }
+      committees.set(body.id, await selectCommittee(body.id, active, config.COMMITTEE_SIZE));
     }),
   );
   const duplicated = faults.witnessInboxDuplicateRate ?? 0;
+  const down = new Set(faults.witnessDown ?? []);
 
   const attestations = new Map<string, Map<string, Attestation>>(); // eventId → witness → attestation
-  const failedWitnesses = new Set<string>();
-  const calls = [...work].flatMap(([w, items]) => Array.from({ length: Math.ceil(items.length / WITNESS_CALL_MAX) }, (_, k) => [w, items.slice(k * WITNESS_CALL_MAX, (k + 1) * WITNESS_CALL_MAX)] as const));
-  await Promise.all(
-    calls.map(async ([w, items]) => {
-      const requests = items.map(({ id, event, intakeAt }) => ({ id, event, intakeAt }));
-      try {
-        const stub = witnessStub(env, w.name);
-        const results = await stub.attestBatch(requests);
-        if (duplicated > 0 && Math.random() < duplicated) await stub.attestBatch(requests); // injected redelivery
-        results.forEach((a, i) => {
-          const id = items[i]!.id;
-          if (!attestations.has(id)) attestations.set(id, new Map());
-          attestations.get(id)!.set(w.did, a);
-        });
-      } catch (err) {
-        console.warn(`witness ${w.name} failed a batch`, String(err));
-        failedWitnesses.add(w.did);
+  /** Each witness gets its events of this stage in calls of at most WITNESS_CALL_MAX. */
+  const ask = async (items: WitnessInboxItem[], members: (committee: string[]) => string[]) => {
+    const work = new Map<HostedWitness, WitnessInboxItem[]>();
+    for (const item of items) {
+      for (const did of members(committees.get(item.id)!)) {
+        const w = byDid.get(did)!;
+        if (!work.has(w)) work.set(w, []);
+        work.get(w)!.push(item);
       }
-    }),
-  );
+    }
+    const calls = [...work].flatMap(([w, list]) => Array.from({ length: Math.ceil(list.length / WITNESS_CALL_MAX) }, (_, k) => [w, list.slice(k * WITNESS_CALL_MAX, (k + 1) * WITNESS_CALL_MAX)] as const));
+    await Promise.all(
+      calls.map(async ([w, list]) => {
+        const requests = list.map(({ id, event, intakeAt }) => ({ id, event, intakeAt }));
+        try {
+          if (down.has(w.name)) throw new Error("fault injection: witness down");
+          const stub = witnessStub(env, w.name);
+          const results = await stub.attestBatch(requests);
+          if (duplicated > 0 && Math.random() < duplicated) await stub.attestBatch(requests); // injected redelivery
+          results.forEach((a, i) => {
+            const id = list[i]!.id;
+            if (!attestations.has(id)) attestations.set(id, new Map());
+            attestations.get(id)!.set(w.did, a);
+          });
+        } catch (err) {
+          console.warn(`witness ${w.name} failed a batch`, String(err));
+        }
+      }),
+    );
+  };
 
-  // Decide each event whose outcome is already certain; retry the rest.
-  const verdictsByShard = new Map<string, Verdict[]>();
-  const decided: string[] = [];
-  for (const { body } of byId.values()) {
-    const committee = committees.get(body.id)!;
+  /** The verdict once the outcome is certain (a quorum of accepts, or accept impossible). */
+  const decide = (id: string): Verdict | undefined => {
+    const committee = committees.get(id)!;
     const quorum = quorumFor(committee.length);
-    const got = attestations.get(body.id) ?? new Map<string, Attestation>();
+    const got = attestations.get(id) ?? new Map<string, Attestation>();
     const list = committee.flatMap((did) => (got.has(did) ? [got.get(did)!] : []));
     const accepts = list.filter((a) => a.verdict === "accept").length;
     const rejects = list.length - accepts;
-    let verdict: Verdict | undefined;
-    if (accepts >= quorum) {
-      verdict = { id: body.id, status: "attested", receipt: { committee, attestations: list, quorum } };
-    } else if (rejects > committee.length - quorum) {
+    if (accepts >= quorum) return { id, status: "attested", receipt: { committee, attestations: list, quorum } };
+    if (rejects > committee.length - quorum) {
       const reasons = [...new Set(list.filter((a) => a.verdict === "reject").map((a) => a.reason ?? "rejected"))];
-      verdict = { id: body.id, status: "rejected", reason: reasons.join(","), receipt: { committee, attestations: list, quorum } };
+      return { id, status: "rejected", reason: reasons.join(","), receipt: { committee, attestations: list, quorum } };
     }
+    return undefined;
+  };
+
+  const items = [...byId.values()].map((e) => e.body);
+  await ask(items, (committee) => committee.slice(0, quorumFor(committee.length)));
+  const undecided = items.filter((item) => !decide(item.id));
+  if (undecided.length > 0) await ask(undecided, (committee) => committee.slice(quorumFor(committee.length)));
+
+  // Record each event whose outcome is certain; retry the rest.
+  const verdictsByShard = new Map<string, Verdict[]>();
+  const decided: string[] = [];
+  for (const item of items) {
+    const verdict = decide(item.id);
     if (!verdict) continue;
-    const shard = shardFor(body.id, config.EVENT_SHARDS);
+    const shard = shardFor(item.id, config.EVENT_SHARDS);
     if (!verdictsByShard.has(shard)) verdictsByShard.set(shard, []);
     verdictsByShard.get(shard)!.push(verdict);
-    decided.push(body.id);
+    decided.push(item.id);
   }
 
   const failedShards = new Set<string>();

@@ -88,6 +88,8 @@ export const FaultSettings = named(
     witnessInboxFailRate: z.number().min(0).max(1).optional(),
     witnessInboxDropRate: z.number().min(0).max(1).optional(),
     witnessInboxDuplicateRate: z.number().min(0).max(1).optional(),
+    // Witnesses (by name, e.g. "witness-3") whose attestBatch calls fail, as if they were down.
+    witnessDown: z.array(z.string().regex(/^witness-[0-9]{1,3}$/)).max(64).optional(),
     // Proof of Engagement (issue 8): share of poe-engagement / poe-batches messages delivered
     // a second time (re-sent to their queue after being processed).
     poeRedeliverRate: z.number().min(0).max(1).optional(),
@@ -102,7 +104,7 @@ export const FaultSettings = named(
     corruptReplica: z.strictObject({ cid: ChunkCid, node: z.string().regex(/^node-[0-9]{1,4}$/) }).optional(),
   }),
   "FaultSettings",
-  "Fault injection (only when ECHONET_FAULTS=1): share of witness-inbox deliveries to fail (retried), drop (acked unprocessed: a lost message) or duplicate; queueFailRate / queueDuplicateRate fail (retry) or deliver twice a share of the messages of every primary queue (or only those named in `queues`; dead-letter queues never). resetDurableObject resets one named Durable Object (`class`, `name`) or every instance of a class with enumerable names, as a crash would. poeRedeliverRate re-sends a share of processed poe-engagement / poe-batches messages. dropReplica / corruptReplica act once on a replica's R2 object (delete it / flip one byte in every 4096-byte leaf). The one-shot actions are not kept as settings.",
+  "Fault injection (only when ECHONET_FAULTS=1): share of witness-inbox deliveries to fail (retried), drop (acked unprocessed: a lost message) or duplicate; witnessDown names witnesses whose calls fail as if they were down; queueFailRate / queueDuplicateRate fail (retry) or deliver twice a share of the messages of every primary queue (or only those named in `queues`; dead-letter queues never). resetDurableObject resets one named Durable Object (`class`, `name`) or every instance of a class with enumerable names, as a crash would. poeRedeliverRate re-sends a share of processed poe-engagement / poe-batches messages. dropReplica / corruptReplica act once on a replica's R2 object (delete it / flip one byte in every 4096-byte leaf). The one-shot actions are not kept as settings.",
 );
 export type FaultSettings = z.infer<typeof FaultSettings>;
 
