@@ -3,9 +3,9 @@
 // witness gets one attestBatch call per WITNESS_CALL_MAX events of the batch (work arrives in
 // batches, not one call per event); each EventShard gets one recordVerdicts call. A quorum of
 // each committee is asked first, the rest only when that quorum leaves the event undecided
-// (DECISIONS 171). Witnesses
-// store their attestation per event and shards only move pending events, so redelivery changes
-// nothing; a message is acked only when every event in it is decided.
+// (DECISIONS 171). Witnesses store their attestation per event and shards only move pending
+// events, so redelivery changes nothing; a message is acked only when every event in it is
+// decided.
 import type { Env } from "../env";
 import { getConfig, faultsEnabled } from "../lib/config";
 import { quorumFor, selectCommittee } from "../lib/committee";
