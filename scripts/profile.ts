@@ -3,8 +3,8 @@
 // events at BENCH_PROFILE_RATE/s for BENCH_PROFILE_S seconds with autocannon, records a V8 CPU
 // profile of the Worker isolate (every Durable Object runs in it locally) through the inspector
 // for the middle of the window, and prints self time by function and by source file. It also
-// prints the server's CPU time (all its processes, from /proc) per event applied from the start
-// of the load to the end of the drain: a steadier A/B figure than a rate on a shared machine
+// prints the server's CPU time (all its processes, from /proc) per event made final (applied,
+// failed or rejected) from the start of the load to the end of the drain: a steadier A/B figure than a rate on a shared machine
 // (BENCH_PROFILE_OFF=1 leaves the profiler out of it).
 import { copyFileSync, existsSync, readFileSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { sign as nodeSign } from "node:crypto";
@@ -54,7 +54,7 @@ async function main() {
             requests: [{ method: "POST", headers: { "content-type": "application/json" }, setupRequest: (req: Record<string, unknown>) => ({ ...req, body: bodies[Math.min(next++, bodies.length - 1)] }) }],
           });
     const cpu0 = cpuSeconds(srv.proc.pid!);
-    const applied0 = await appliedCount(srv.base);
+    const final0 = await finalCount(srv.base);
     const samples: string[] = [];
     const t0 = Date.now();
     let sampling = true;
@@ -77,7 +77,7 @@ async function main() {
     const result = await load;
     await sleep(Number(process.env.BENCH_PROFILE_DRAIN_S ?? 10) * 1000);
     const cpu = cpuSeconds(srv.proc.pid!) - cpu0;
-    const applied = (await appliedCount(srv.base)) - applied0;
+    const final = (await finalCount(srv.base)) - final0;
     sampling = false;
     await sampler;
     console.log(samples.join("\n"));
@@ -86,7 +86,7 @@ async function main() {
     inspector.close();
     console.log(`load: ${(result.requests.total / result.duration).toFixed(0)} req/s, statuses ${JSON.stringify(result.statusCodeStats)}`);
     console.log(`status after: ${JSON.stringify((status as any).events)}`);
-    console.log(`server CPU: ${cpu.toFixed(2)} s for ${applied} events applied → ${((cpu * 1000) / Math.max(1, applied)).toFixed(3)} ms an event${profiling ? " (profiler on for half the load)" : ""}`);
+    console.log(`server CPU: ${cpu.toFixed(2)} s for ${final} events made final → ${((cpu * 1000) / Math.max(1, final)).toFixed(3)} ms an event${profiling ? " (profiler on for half the load)" : ""}`);
     if (!profiling) return;
     writeFileSync(path.join(ROOT, ".wrangler", "profile.cpuprofile"), JSON.stringify(profile));
     // The bundle the profile's line numbers refer to (wrangler removes its dev dir on exit).
@@ -105,7 +105,8 @@ async function main() {
   }
 }
 
-async function appliedCount(base: string): Promise<number> {
+/** Events that reached a final status (applied, failed or rejected). */
+async function finalCount(base: string): Promise<number> {
   const s = (await (await fetch(`${base}/v1/status`)).json()) as { events: Record<string, number> };
   return (s.events.applied ?? 0) + (s.events.failed ?? 0) + (s.events.rejected ?? 0);
 }

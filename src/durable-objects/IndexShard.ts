@@ -158,8 +158,9 @@ export class IndexShard extends DurableObject<Env> {
   private readonly answers = new Lru<string, ShardAnswer>(ANSWER_CACHE_MAX);
   private readonly snippetCache = new FifoCache<string, string>(SNIPPET_CACHE_MAX);
   /**
-   * Result fields by rowid, set at insert, on a read miss and (the newest) when an instance starts. A post never changes; its delete
-   * drops the entry (SQLite may give a deleted last rowid to the next insert).
+   * Result fields by rowid, set at insert, on a read miss and (the newest) when an instance
+   * starts. A post never changes; its delete drops the entry (SQLite may give a deleted last
+   * rowid to the next insert).
    */
   private readonly docCache = new FifoCache<number, Doc>(DOC_CACHE_MAX);
 
@@ -173,8 +174,8 @@ export class IndexShard extends DurableObject<Env> {
       migrate(this.sql, MIGRATIONS);
       this.docCount = one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM docs"))!.n;
       // The document cache holds the newest DOC_CACHE_MAX documents, as the write-through at
-      // insert leaves it: a new instance (after a restart or an eviction) loads them, oldest
-      // first so that the FIFO forgets the oldest first (~10 ms for 6,000 documents).
+      // insert leaves it: a new instance (after a restart or an eviction) loads them in one
+      // scan of the primary key, oldest first so that the FIFO forgets the oldest first.
       const newest = this.sql.exec<DocRow>(`SELECT ${DOC_COLUMNS} FROM docs d ORDER BY d.rowid DESC LIMIT ?`, DOC_CACHE_MAX).toArray();
       for (let i = newest.length - 1; i >= 0; i--) this.docCache.set(newest[i]!.rowid, docOf(newest[i]!));
     });
