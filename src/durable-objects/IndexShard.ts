@@ -5,6 +5,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { IndexUpdate } from "../content/ops";
+import type { IndexShardStats } from "../schemas/api";
 import { migrate, one, type Migration } from "./sqlite";
 import { getConfig } from "../lib/config";
 import { shardFactor } from "../search/query";
@@ -301,15 +302,7 @@ export class IndexShard extends DurableObject<Env> {
     return out;
   }
 
-  async stats(): Promise<{
-    docs: number;
-    tombstones: number;
-    answerCache: { hits: number; misses: number };
-    phraseCache: { hits: number; misses: number; bytes: number };
-    snippetCache: { hits: number; misses: number };
-    docCache: { hits: number; misses: number; size: number };
-    merge: { steps: number; pending: boolean };
-  }> {
+  async stats(): Promise<IndexShardStats> {
     return {
       merge: { steps: this.mergeSteps, pending: (await this.ctx.storage.getAlarm()) !== null },
       answerCache: { hits: this.answers.hits, misses: this.answers.misses },

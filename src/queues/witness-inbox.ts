@@ -118,21 +118,30 @@ export async function consumeWitnessInbox(batch: MessageBatch<unknown>, env: Env
     return undefined;
   };
 
+  const verdicts = new Map<string, Verdict>();
+  const settle = (list: WitnessInboxItem[]) => {
+    for (const item of list) {
+      const verdict = decide(item.id);
+      if (verdict) verdicts.set(item.id, verdict);
+    }
+  };
   const items = [...byId.values()].map((e) => e.body);
   await ask(items, (committee) => committee.slice(0, quorumFor(committee.length)));
-  const undecided = items.filter((item) => !decide(item.id));
-  if (undecided.length > 0) await ask(undecided, (committee) => committee.slice(quorumFor(committee.length)));
+  settle(items);
+  const undecided = items.filter((item) => !verdicts.has(item.id));
+  if (undecided.length > 0) {
+    await ask(undecided, (committee) => committee.slice(quorumFor(committee.length)));
+    settle(undecided);
+  }
 
   // Record each event whose outcome is certain; retry the rest.
   const verdictsByShard = new Map<string, Verdict[]>();
   const decided: string[] = [];
-  for (const item of items) {
-    const verdict = decide(item.id);
-    if (!verdict) continue;
-    const shard = shardFor(item.id, config.EVENT_SHARDS);
+  for (const [id, verdict] of verdicts) {
+    const shard = shardFor(id, config.EVENT_SHARDS);
     if (!verdictsByShard.has(shard)) verdictsByShard.set(shard, []);
     verdictsByShard.get(shard)!.push(verdict);
-    decided.push(item.id);
+    decided.push(id);
   }
 
   const failedShards = new Set<string>();

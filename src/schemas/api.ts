@@ -325,6 +325,9 @@ export const IndexStats = named(
   "IndexStats",
   "Per-IndexShard counters since each shard's instance started (cache counters reset with the instance)",
 );
+export type IndexStats = z.infer<typeof IndexStats>;
+/** One shard's entry without its name: what `IndexShard.stats()` returns. */
+export type IndexShardStats = Omit<IndexStats["shards"][number], "shard">;
 
 export const AdminStorageAudit = named(
   z.strictObject({ cids: z.array(ChunkCid).min(1).max(64).optional() }),
