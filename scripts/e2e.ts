@@ -7,7 +7,7 @@
 //      explorer and checks what a person sees: the network status, the latest blocks, the event
 //      with "receipt verified" (checked in the browser), a search result; and /docs.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     }
 
     // The demo tells its story against the same network (DHT/ads/PoE steps skip cleanly where absent).
-    const d = await run(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "scripts", "demo.ts"), "--url", server.base, "--admin-token", adminToken], 90_000);
+    const d = await run(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "scripts", "demo.ts"), "--url", server.base, "--admin-token", adminToken], 180_000);
     const demo = { status: d.code, stdout: d.out, stderr: d.err };
     expect(demo.status === 0, `npm run demo failed (${demo.status}): ${demo.stdout.slice(-1500)}${demo.stderr.slice(-1500)}`);
     expect(/receipt of the photo post verified/.test(demo.stdout) && /transfer 2\.5 ECHO alice → bob applied/.test(demo.stdout), `the demo's story is incomplete:\n${demo.stdout}`);
@@ -170,8 +170,11 @@ async function main(): Promise<void> {
     if (browser?.pages()[0]) {
       const shot = path.join(tmp, "failure.png");
       await browser.pages()[0]!.screenshot({ path: shot, fullPage: true }).catch(() => {});
-      console.error(`e2e: screenshot ${shot}; wrangler log ${server.log}`);
+      console.error(`e2e: screenshot ${shot}`);
     }
+    // CI keeps no files: the end of wrangler's log goes into the output with the failure.
+    const tail = (existsSync(server.log) ? readFileSync(server.log, "utf8") : "").split("\n").slice(-60).join("\n");
+    console.error(`e2e: the last lines of the wrangler log ${server.log}:\n${tail}`);
     throw e;
   } finally {
     await browser?.close().catch(() => {});

@@ -26,6 +26,13 @@ export interface ClientOptions {
   adminToken?: string;
   /** Headers added to every request. */
   headers?: Record<string, string>;
+  /**
+   * Deadline of one request in ms, reading the answer's body included (default 30,000; 0: none).
+   * A request past it is aborted and fails with code `timeout`.
+   */
+  timeoutMs?: number;
+  /** How many times a GET or HEAD is tried again after a `timeout` or `network_error` (default 2). */
+  retries?: number;
 }
 
 export interface WaitOptions {
@@ -90,6 +97,8 @@ export class EchoNetClient {
   private readonly fetchImpl: FetchLike;
   private readonly adminToken: string | undefined;
   private readonly headers: Record<string, string>;
+  private readonly timeoutMs: number;
+  private readonly retries: number;
 
   constructor(opts: ClientOptions = {}) {
     this.url = (opts.url ?? DEFAULT_URL).replace(/\/+$/, "");
@@ -97,11 +106,13 @@ export class EchoNetClient {
     this.identity = opts.identity;
     this.adminToken = opts.adminToken;
     this.headers = { ...opts.headers };
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.retries = opts.retries ?? 2;
   }
 
   /** The same deployment, acting as another identity. */
   as(identity: Identity): EchoNetClient {
-    return new EchoNetClient({ url: this.url, fetch: this.fetchImpl, identity, adminToken: this.adminToken, headers: this.headers });
+    return new EchoNetClient({ url: this.url, fetch: this.fetchImpl, identity, adminToken: this.adminToken, headers: this.headers, timeoutMs: this.timeoutMs, retries: this.retries });
   }
 
   /** A link into this deployment's explorer. */
@@ -111,8 +122,42 @@ export class EchoNetClient {
 
   // ---- transport ----
 
-  /** Any request; throws EchoNetError for a non-2xx answer. Returns the raw Response. */
-  async raw(method: string, path: string, opts: RequestOpts = {}): Promise<Response> {
+  /**
+   * Any request; throws EchoNetError for a non-2xx answer. Returns the Response once its headers
+   * arrive (the deadline does not cover reading its body).
+   */
+  raw(method: string, path: string, opts: RequestOpts = {}): Promise<Response> {
+    return this.exchange(method, path, opts, async (res) => res);
+  }
+
+  /** A JSON request; throws EchoNetError for a non-2xx answer. 204 resolves to null. */
+  request<R>(method: string, path: string, opts: RequestOpts = {}): Promise<R> {
+    return this.exchange(method, path, opts, async (res) => {
+      if (res.status === 204) return null as R;
+      const text = await res.text();
+      try {
+        return JSON.parse(text) as R;
+      } catch {
+        throw new EchoNetError("bad_response", `${method} ${path}: expected JSON, got ${text.slice(0, 120)}`, res.status);
+      }
+    });
+  }
+
+  /** One request under the deadline; a GET or HEAD that timed out or failed in transit is tried again. */
+  private async exchange<R>(method: string, path: string, opts: RequestOpts, read: (res: Response) => Promise<R>): Promise<R> {
+    const tries = method === "GET" || method === "HEAD" ? this.retries + 1 : 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once(method, path, opts, read);
+      } catch (e) {
+        const transient = e instanceof EchoNetError && (e.code === "timeout" || e.code === "network_error");
+        if (!transient || attempt >= tries) throw e;
+        await sleep(100 * attempt);
+      }
+    }
+  }
+
+  private async once<R>(method: string, path: string, opts: RequestOpts, read: (res: Response) => Promise<R>): Promise<R> {
     const headers: Record<string, string> = { ...this.headers, ...opts.headers };
     let body: Uint8Array | string | undefined;
     if (opts.json !== undefined) {
@@ -131,25 +176,32 @@ export class EchoNetClient {
       const bytes = typeof body === "string" ? new TextEncoder().encode(body) : (body ?? new Uint8Array());
       headers.authorization = await requestAuthHeader(id.did, id.privateKey, method, path, bytes);
     }
-    let res: Response;
+    // The deadline is a timer of its own that both aborts and rejects: an abort signal alone
+    // did not end every stalled exchange (a fetch whose socket went quiet can ignore it).
+    const ac = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      if (this.timeoutMs > 0)
+        timer = setTimeout(() => {
+          ac.abort();
+          reject(new EchoNetError("timeout", `${method} ${this.url}${path}: no answer in ${this.timeoutMs} ms`, 0, { method, path }));
+        }, this.timeoutMs);
+    });
+    const exchange = (async () => {
+      let res: Response;
+      try {
+        res = await this.fetchImpl(this.url + path, { method, headers, body: body as BodyInit | undefined, signal: ac.signal });
+      } catch (e) {
+        throw new EchoNetError("network_error", `${method} ${this.url}${path}: ${e instanceof Error ? e.message : String(e)}`, 0, { method, path });
+      }
+      if (!res.ok && res.status !== 304) throw await errorFromResponse(res, method, path);
+      return read(res);
+    })();
     try {
-      res = await this.fetchImpl(this.url + path, { method, headers, body: body as BodyInit | undefined });
-    } catch (e) {
-      throw new EchoNetError("network_error", `${method} ${this.url}${path}: ${e instanceof Error ? e.message : String(e)}`, 0, { method, path });
-    }
-    if (!res.ok && res.status !== 304) throw await errorFromResponse(res, method, path);
-    return res;
-  }
-
-  /** A JSON request; throws EchoNetError for a non-2xx answer. 204 resolves to null. */
-  async request<R>(method: string, path: string, opts: RequestOpts = {}): Promise<R> {
-    const res = await this.raw(method, path, opts);
-    if (res.status === 204) return null as R;
-    const text = await res.text();
-    try {
-      return JSON.parse(text) as R;
-    } catch {
-      throw new EchoNetError("bad_response", `${method} ${path}: expected JSON, got ${text.slice(0, 120)}`, res.status);
+      return await Promise.race([exchange, deadline]);
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      exchange.catch(() => {}); // settles after the deadline won: nothing waits for it
     }
   }
 

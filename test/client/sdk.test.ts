@@ -223,4 +223,43 @@ describe("SDK: transport failures", () => {
     expect(e3.retryAfter).toBe(10);
     expect(e3.describe()).toMatch(/retry after 10 s/);
   });
+
+  it("ends a request that never answers at its deadline; a GET is tried again, a POST is not", async () => {
+    // A fetch that never settles and ignores the abort signal: only the client's own timer ends it.
+    let calls = 0;
+    const silent = new EchoNetClient({ url: "http://silent.test", timeoutMs: 50, retries: 2, fetch: () => (calls++, new Promise<Response>(() => {})) });
+    const e1 = await silent.status().catch((e) => e);
+    expect(e1).toBeInstanceOf(EchoNetError);
+    expect(e1.code).toBe("timeout");
+    expect(e1.detail).toMatch(/GET http:\/\/silent\.test\/v1\/status: no answer in 50 ms/);
+    expect(calls).toBe(3);
+    calls = 0;
+    const id = await generateIdentity();
+    const e2 = await silent.as(id).post({ text: "never answered" }).catch((e) => e);
+    expect(e2.code).toBe("timeout");
+    expect(calls).toBe(1);
+
+    // Headers arrive but the body never ends: the deadline covers reading it.
+    const stalled = new EchoNetClient({
+      url: "http://stalled.test",
+      timeoutMs: 50,
+      retries: 0,
+      fetch: async () => new Response(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode("{")) }), { status: 200 }),
+    });
+    expect((await stalled.health().catch((e) => e)).code).toBe("timeout");
+
+    // The first exchange stalls, the second answers: the GET succeeds, and the stalled one was aborted.
+    const signals: AbortSignal[] = [];
+    let n = 0;
+    const flaky = new EchoNetClient({
+      url: "http://flaky.test",
+      timeoutMs: 50,
+      fetch: (_input, init) => {
+        signals.push(init!.signal!);
+        return n++ === 0 ? new Promise<Response>(() => {}) : Promise.resolve(Response.json({ ok: true, time: "t" }));
+      },
+    });
+    expect(await flaky.health()).toEqual({ ok: true, time: "t" });
+    expect(signals.map((s) => s.aborted)).toEqual([true, false]);
+  });
 });
