@@ -5,22 +5,22 @@ import type { Env } from "../env";
 import { getConfig } from "../lib/config";
 import type { ProviderRecord } from "../lib/dht";
 import { SEED, type Contact, type HostedEntry } from "../durable-objects/DhtNode";
+import { IsolateCache } from "../lib/isolate-cache";
 
-let cache: { n: number; entries: HostedEntry[]; byId: Map<string, HostedEntry> } | undefined;
-let pending: { n: number; p: Promise<HostedEntry[]> } | undefined;
+type Directory = { entries: HostedEntry[]; byId: Map<string, HostedEntry> };
+const directory = new IsolateCache<number, Directory>();
 
-/** Every hosted node, provisioning them first if needed. */
-export async function hostedNodes(env: Env): Promise<{ entries: HostedEntry[]; byId: Map<string, HostedEntry> }> {
+/**
+ * Every hosted node, provisioning them first if needed. Until the directory is cached, each
+ * caller asks the seed itself: provisioning is idempotent, and the seed shares one run among
+ * concurrent calls (src/lib/isolate-cache.ts).
+ */
+export function hostedNodes(env: Env): Promise<Directory> {
   const n = getConfig(env).DHT_NODES;
-  if (cache?.n === n) return cache;
-  if (pending?.n !== n) {
-    const p = env.DHT_NODE.getByName(SEED).provision(n);
-    pending = { n, p };
-    p.catch(() => (pending = undefined));
-  }
-  const entries = await pending.p;
-  cache = { n, entries, byId: new Map(entries.map((e) => [e.id, e])) };
-  return cache;
+  return directory.get(n, async () => {
+    const entries = await env.DHT_NODE.getByName(SEED).provision(n);
+    return { entries, byId: new Map(entries.map((e) => [e.id, e])) };
+  });
 }
 
 export const dhtStub = (env: Env, name: string) => env.DHT_NODE.getByName(name);

@@ -30,20 +30,23 @@ export async function sign(privateKey: CryptoKey, message: Uint8Array): Promise<
   return new Uint8Array(await crypto.subtle.sign({ name: "Ed25519" }, privateKey, message));
 }
 
-// Imported public keys are reused: a verify is ~60 µs, an import costs about as much again.
-const publicKeyCache = new Map<string, Promise<CryptoKey>>();
+// Imported public keys are reused: a verify is ~60 µs, an import costs about as much again. The
+// cache holds imported keys, not the import's promise: a promise shared across requests is
+// bound to the one that created it (DECISIONS 175).
+const publicKeyCache = new Map<string, CryptoKey>();
 const PUBLIC_KEY_CACHE_MAX = 4096;
 
-function importPublic(publicKey: Uint8Array): Promise<CryptoKey> {
+/** The imported key: at once from the cache, else imported (and cached). */
+function importPublic(publicKey: Uint8Array): CryptoKey | Promise<CryptoKey> {
   const k = toHex(publicKey);
-  let p = publicKeyCache.get(k);
-  if (!p) {
-    if (publicKeyCache.size >= PUBLIC_KEY_CACHE_MAX) publicKeyCache.clear();
-    p = crypto.subtle.importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]);
-    publicKeyCache.set(k, p);
-    p.catch(() => publicKeyCache.delete(k));
-  }
-  return p;
+  return (
+    publicKeyCache.get(k) ??
+    crypto.subtle.importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]).then((key) => {
+      if (publicKeyCache.size >= PUBLIC_KEY_CACHE_MAX) publicKeyCache.clear();
+      publicKeyCache.set(k, key);
+      return key;
+    })
+  );
 }
 
 /** False for any malformed key or signature, never a throw. */

@@ -1,16 +1,19 @@
 // The hosted witness set: WITNESS_COUNT WitnessNode DOs named witness-0…witness-(n-1). Their
-// keys never change once made, so each isolate caches the set as an immutable snapshot.
+// keys never change once made, so each isolate caches the set as an immutable snapshot
+// (src/lib/isolate-cache.ts: the resolved set, never a pending read).
 import type { Env } from "../env";
 import { getConfig } from "../lib/config";
 import { quorumFor } from "../lib/committee";
 import type { WitnessInfo } from "../schemas/api";
 import { SYSTEM_ISSUER } from "../workers/shards";
+import { IsolateCache } from "../lib/isolate-cache";
 
 export interface HostedWitness extends WitnessInfo {
   name: string;
 }
 
-let cache: { count: number; witnesses: Promise<readonly HostedWitness[]> } | undefined;
+const witnessSet = new IsolateCache<number, readonly HostedWitness[]>();
+const systemDid = new IsolateCache<0, string>();
 
 export function witnessStub(env: Env, name: string) {
   return env.WITNESS_NODE.getByName(name);
@@ -18,30 +21,15 @@ export function witnessStub(env: Env, name: string) {
 
 export function getWitnessSet(env: Env): Promise<readonly HostedWitness[]> {
   const count = getConfig(env).WITNESS_COUNT;
-  if (cache?.count === count) return cache.witnesses;
-  const witnesses = Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const name = `witness-${i}`;
-      const id = await witnessStub(env, name).identity();
-      return Object.freeze({ name, did: id.did, publicKey: id.publicKey, status: "active" as const });
-    }),
+  return witnessSet.get(count, () =>
+    Promise.all(
+      Array.from({ length: count }, async (_, i) => {
+        const name = `witness-${i}`;
+        const id = await witnessStub(env, name).identity();
+        return Object.freeze({ name, did: id.did, publicKey: id.publicKey, status: "active" as const });
+      }),
+    ),
   );
-  cache = { count, witnesses };
-  witnesses.catch(() => {
-    if (cache?.witnesses === witnesses) cache = undefined;
-  });
-  return witnesses;
-}
-
-let systemDid: Promise<string> | undefined;
-
-/** The deployment's system did:key (author of every sys.* event); it never changes. */
-export function getSystemDid(env: Env): Promise<string> {
-  systemDid ??= env.SYSTEM_ISSUER.getByName(SYSTEM_ISSUER)
-    .identity()
-    .then((i) => i.did);
-  systemDid.catch(() => (systemDid = undefined));
-  return systemDid;
 }
 
 export async function witnessList(env: Env) {
@@ -53,4 +41,9 @@ export async function witnessList(env: Env) {
     quorum: quorumFor(Math.min(committeeSize, active)),
     witnesses: witnesses.map(({ did, publicKey, status }) => ({ did, publicKey, status })),
   };
+}
+
+/** The deployment's system did:key (author of every sys.* event); it never changes. */
+export function getSystemDid(env: Env): Promise<string> {
+  return systemDid.get(0, async () => (await env.SYSTEM_ISSUER.getByName(SYSTEM_ISSUER).identity()).did);
 }

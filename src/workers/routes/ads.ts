@@ -11,6 +11,7 @@ import { AD_KEYRING, adMarketShard, viewerShard } from "../../ads/types";
 import type { AdInteractionMessage } from "../../queues/messages";
 import { parseJson, parseOr400, readBodyLimited, seqCursor } from "../http";
 import { encodeCursor } from "../../search/merge";
+import { IsolateCache } from "../../lib/isolate-cache";
 
 export const ads = new Hono<{ Bindings: Env }>();
 
@@ -18,18 +19,9 @@ const AUCTION_MAX_BYTES = 16 * 1024;
 const EVENT_MAX_BYTES = 8 * 1024;
 const LIST_LIMIT = 100;
 
-// The token key, imported once per isolate from the keyring DO.
-let tokenKey: Promise<CryptoKey> | null = null;
-function getTokenKey(env: Env): Promise<CryptoKey> {
-  tokenKey ??= env.AD_MARKET.getByName(AD_KEYRING)
-    .tokenSecret()
-    .then((s) => importTokenKey(s))
-    .catch((err) => {
-      tokenKey = null;
-      throw err;
-    });
-  return tokenKey;
-}
+// The token key, imported once per isolate from the keyring DO (src/lib/isolate-cache.ts).
+const tokenKey = new IsolateCache<0, CryptoKey>();
+const getTokenKey = (env: Env): Promise<CryptoKey> => tokenKey.get(0, async () => importTokenKey(await env.AD_MARKET.getByName(AD_KEYRING).tokenSecret()));
 
 ads.post("/ads/auction", async (c) => {
   const config = getConfig(c.env);
