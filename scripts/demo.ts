@@ -25,13 +25,28 @@ const dim = c(2);
 const green = c(32);
 const yellow = c(33);
 let step = 0;
-const chapter = (title: string) => console.log(`\n${bold(`${++step}. ${title}`)}`);
+// How long each chapter took (the last line names the slowest: the end-to-end test logs it).
+const started = Date.now();
+const chapters: { title: string; at: number }[] = [];
+const chapter = (title: string) => {
+  chapters.push({ title, at: Date.now() });
+  console.log(`\n${bold(`${++step}. ${title}`)}`);
+};
+function timing(): string {
+  const spans = chapters.map((c, i) => ({ title: c.title, ms: (chapters[i + 1]?.at ?? Date.now()) - c.at }));
+  const slowest = spans.reduce((a, b) => (b.ms > a.ms ? b : a));
+  return `the story took ${((Date.now() - started) / 1000).toFixed(1)} s; the slowest chapter was “${slowest.title}” (${(slowest.ms / 1000).toFixed(1)} s)`;
+}
 const say = (s: string) => console.log(`   ${s}`);
 const ok = (s: string) => console.log(`   ${green("✓")} ${s}`);
 const skip = (s: string) => console.log(`   ${yellow("–")} ${s}`);
 const link = (s: string) => dim(s);
 
-const net = new EchoNetClient({ url, adminToken });
+const net = new EchoNetClient({
+  url,
+  adminToken,
+  onRetry: (r) => console.log(`   ${yellow("!")} ${r.method} ${r.path} tried again after: ${r.error.message}`),
+});
 const people: Record<string, Identity> = {};
 const as = (name: string) => net.as(people[name]!);
 const short = (did: string) => `${did.slice(0, 16)}…${did.slice(-4)}`;
@@ -185,6 +200,7 @@ async function main() {
   say(`supply: ${unitsToEcho(supply.minted)} ECHO minted, ${unitsToEcho(supply.circulating)} circulating, ${unitsToEcho(supply.escrowed)} escrowed (height ${supply.height})`);
   for (const name of Object.keys(people)) say(`${name.padEnd(5)} ${link(net.explorerLink("account", people[name]!.did))}`);
   say(`${bold("explore")} ${url}/`);
+  console.log(`\n${dim(timing())}`);
 }
 
 main().catch((e) => {

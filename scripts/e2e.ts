@@ -119,7 +119,10 @@ async function main(): Promise<void> {
     const demo = { status: d.code, stdout: d.out, stderr: d.err };
     expect(demo.status === 0, `npm run demo failed (${demo.status}): ${demo.stdout.slice(-1500)}${demo.stderr.slice(-1500)}`);
     expect(/receipt of the photo post verified/.test(demo.stdout) && /transfer 2\.5 ECHO alice → bob applied/.test(demo.stdout), `the demo's story is incomplete:\n${demo.stdout}`);
-    log("demo: the whole story ran");
+    // What the demo took, and any read it had to try again (the SDK's retries), for the record.
+    const took = /the story took .*/.exec(demo.stdout)?.[0] ?? "no timing line";
+    const retries = demo.stdout.split("\n").filter((l) => /tried again after/.test(l));
+    log(`demo: the whole story ran; ${took}${retries.length ? `; retried: ${retries.map((l) => l.trim()).join(" | ")}` : ""}`);
 
     browser = await chromium.launchPersistentContext(path.join(tmp, "chromium-profile"), {
       executablePath: CHROMIUM,

@@ -33,6 +33,16 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** How many times a GET or HEAD is tried again after a `timeout` or `network_error` (default 2). */
   retries?: number;
+  /** Called before each such retry, with the error that caused it. */
+  onRetry?: (retry: RetryInfo) => void;
+}
+
+/** A request the client is about to try again: which one, after which attempt, and why. */
+export interface RetryInfo {
+  method: string;
+  path: string;
+  attempt: number;
+  error: EchoNetError;
 }
 
 export interface WaitOptions {
@@ -99,6 +109,7 @@ export class EchoNetClient {
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
   private readonly retries: number;
+  private readonly onRetry: ((retry: RetryInfo) => void) | undefined;
 
   constructor(opts: ClientOptions = {}) {
     this.url = (opts.url ?? DEFAULT_URL).replace(/\/+$/, "");
@@ -108,11 +119,12 @@ export class EchoNetClient {
     this.headers = { ...opts.headers };
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.retries = opts.retries ?? 2;
+    this.onRetry = opts.onRetry;
   }
 
   /** The same deployment, acting as another identity. */
   as(identity: Identity): EchoNetClient {
-    return new EchoNetClient({ url: this.url, fetch: this.fetchImpl, identity, adminToken: this.adminToken, headers: this.headers, timeoutMs: this.timeoutMs, retries: this.retries });
+    return new EchoNetClient({ url: this.url, fetch: this.fetchImpl, identity, adminToken: this.adminToken, headers: this.headers, timeoutMs: this.timeoutMs, retries: this.retries, onRetry: this.onRetry });
   }
 
   /** A link into this deployment's explorer. */
@@ -152,6 +164,7 @@ export class EchoNetClient {
       } catch (e) {
         const transient = e instanceof EchoNetError && (e.code === "timeout" || e.code === "network_error");
         if (!transient || attempt >= tries) throw e;
+        this.onRetry?.({ method, path, attempt, error: e as EchoNetError });
         await sleep(100 * attempt);
       }
     }

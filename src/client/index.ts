@@ -1,6 +1,6 @@
 // The EchoNet client SDK (browser and Node): `new EchoNetClient({ url, identity })`.
 export { EchoNetClient, DEFAULT_URL, CHUNK_MAX_BYTES, isNotAvailable } from "./client";
-export type { ClientOptions, FetchLike, Submitted, WaitOptions, ReceiptVerification, UploadProgress } from "./client";
+export type { ClientOptions, FetchLike, Submitted, WaitOptions, ReceiptVerification, UploadProgress, RetryInfo } from "./client";
 export { EchoNetError, errorFromResponse } from "./errors";
 export type { ProblemIssue, ClientErrorCode } from "./errors";
 export { generateIdentity, exportIdentity, importIdentity, didKeyFromPublicKey, publicKeyFromDidKey } from "./identity";

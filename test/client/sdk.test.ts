@@ -250,10 +250,12 @@ describe("SDK: transport failures", () => {
 
     // The first exchange stalls, the second answers: the GET succeeds, and the stalled one was aborted.
     const signals: AbortSignal[] = [];
+    const retried: string[] = [];
     let n = 0;
     const flaky = new EchoNetClient({
       url: "http://flaky.test",
       timeoutMs: 50,
+      onRetry: (r) => retried.push(`${r.method} ${r.path} #${r.attempt} ${r.error.code}`),
       fetch: (_input, init) => {
         signals.push(init!.signal!);
         return n++ === 0 ? new Promise<Response>(() => {}) : Promise.resolve(Response.json({ ok: true, time: "t" }));
@@ -261,5 +263,6 @@ describe("SDK: transport failures", () => {
     });
     expect(await flaky.health()).toEqual({ ok: true, time: "t" });
     expect(signals.map((s) => s.aborted)).toEqual([true, false]);
+    expect(retried).toEqual(["GET /v1/health #1 timeout"]);
   });
 });
