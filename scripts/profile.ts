@@ -54,15 +54,14 @@ async function main() {
             requests: [{ method: "POST", headers: { "content-type": "application/json" }, setupRequest: (req: Record<string, unknown>) => ({ ...req, body: bodies[Math.min(next++, bodies.length - 1)] }) }],
           });
     const cpu0 = cpuSeconds(srv.proc.pid!);
-    const final0 = await finalCount(srv.base);
+    const final0 = madeFinal(await eventCounts(srv.base));
     const samples: string[] = [];
     const t0 = Date.now();
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
         try {
-          const s = (await (await fetch(`${srv.base}/v1/status`)).json()) as { events: Record<string, number> };
-          samples.push(`${((Date.now() - t0) / 1000).toFixed(1)}s ${JSON.stringify(s.events)}`);
+          samples.push(`${((Date.now() - t0) / 1000).toFixed(1)}s ${JSON.stringify(await eventCounts(srv.base))}`);
         } catch (err) {
           samples.push(`status failed: ${String(err)}`);
         }
@@ -77,15 +76,15 @@ async function main() {
     const result = await load;
     await sleep(Number(process.env.BENCH_PROFILE_DRAIN_S ?? 10) * 1000);
     const cpu = cpuSeconds(srv.proc.pid!) - cpu0;
-    const final = (await finalCount(srv.base)) - final0;
+    const after = await eventCounts(srv.base);
+    const final = madeFinal(after) - final0;
     sampling = false;
     await sampler;
     console.log(samples.join("\n"));
     if (process.env.BENCH_PROFILE_GREP) for (const line of readFileSync(srv.log, "utf8").split("\n")) if (line.includes(process.env.BENCH_PROFILE_GREP)) console.log(line);
-    const status = await (await fetch(`${srv.base}/v1/status`)).json();
     inspector.close();
     console.log(`load: ${(result.requests.total / result.duration).toFixed(0)} req/s, statuses ${JSON.stringify(result.statusCodeStats)}`);
-    console.log(`status after: ${JSON.stringify((status as any).events)}`);
+    console.log(`status after: ${JSON.stringify(after)}`);
     console.log(`server CPU: ${cpu.toFixed(2)} s for ${final} events made final → ${((cpu * 1000) / Math.max(1, final)).toFixed(3)} ms an event${profiling ? " (profiler on for half the load)" : ""}`);
     if (!profiling) return;
     writeFileSync(path.join(ROOT, ".wrangler", "profile.cpuprofile"), JSON.stringify(profile));
@@ -105,11 +104,13 @@ async function main() {
   }
 }
 
-/** Events that reached a final status (applied, failed or rejected). */
-async function finalCount(base: string): Promise<number> {
-  const s = (await (await fetch(`${base}/v1/status`)).json()) as { events: Record<string, number> };
-  return (s.events.applied ?? 0) + (s.events.failed ?? 0) + (s.events.rejected ?? 0);
+/** The event counts by status of GET /v1/status. */
+async function eventCounts(base: string): Promise<Record<string, number>> {
+  return ((await (await fetch(`${base}/v1/status`)).json()) as { events: Record<string, number> }).events;
 }
+
+/** Events that reached a final status (applied, failed or rejected). */
+const madeFinal = (e: Record<string, number>): number => (e.applied ?? 0) + (e.failed ?? 0) + (e.rejected ?? 0);
 
 main().catch(async (err) => {
   console.error(err);
