@@ -15,6 +15,9 @@
 //   BENCH_ONLY=search npm run bench     only the search phase (with its own reference runs); a full
 //                                       run merges its section into latest.json and re-renders the doc
 //   BENCH_ONLY=storage npm run bench    only the storage phase (with its R2 reference), merged likewise
+//   BENCH_ONLY=search BENCH_INDEX_SHARDS=1 npm run bench   the search phase at another shard count
+//                                       (phrase-list budget per shard scaled to the same total), merged
+//                                       as the informative \`searchShards\` section (DESIGN §12)
 //
 // Knobs (env): BENCH_CONNECTIONS (default 50), BENCH_SUSTAINED_RATIO (offered load of the
 // sustained phase as a fraction of the reference req/s, default 0.35: the 0.30 target plus margin),
@@ -56,6 +59,11 @@ const ADMIN_TOKEN = "bench-admin-token";
 /** Run only one phase group: "search" or "storage" (that phase on its own, with its reference runs). */
 const ONLY = process.env.BENCH_ONLY;
 if (ONLY !== undefined && ONLY !== "search" && ONLY !== "storage") throw new Error('BENCH_ONLY: "search" or "storage"');
+/** The search phase at another INDEX_SHARDS than wrangler.toml's (only with BENCH_ONLY=search). */
+const INDEX_SHARDS_OVERRIDE = process.env.BENCH_INDEX_SHARDS === undefined ? undefined : Number(process.env.BENCH_INDEX_SHARDS);
+if (INDEX_SHARDS_OVERRIDE !== undefined && (ONLY !== "search" || !Number.isInteger(INDEX_SHARDS_OVERRIDE) || INDEX_SHARDS_OVERRIDE < 1)) {
+  throw new Error("BENCH_INDEX_SHARDS: a whole number ≥ 1, with BENCH_ONLY=search");
+}
 const SEARCH_DOCS = Number(process.env.BENCH_SEARCH_DOCS ?? (QUICK ? 3000 : 50_000));
 
 const D = {
@@ -803,6 +811,13 @@ async function overlapAt10(base: string, docs: { id: string; title: string | nul
  * indexed), (3) search req/s with autocannon, bracketed by two reference runs, (4) overlap@10
  * against a single-index BM25 over the same documents.
  */
+/** A numeric `[vars]` value of wrangler.toml (`NAME = 123`). */
+function tomlVar(name: string): number {
+  const m = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8").match(new RegExp(`^${name}\\s*=\\s*(\\d+)\\s*$`, "m"));
+  if (!m) throw new Error(`wrangler.toml: no numeric ${name} in [vars]`);
+  return Number(m[1]);
+}
+
 async function searchPhase(opts: {
   configFile: string;
   tmp: string;
@@ -812,6 +827,15 @@ async function searchPhase(opts: {
 }) {
   const { authors } = opts;
   const extra = ["--var", `ADMIN_TOKEN:${ADMIN_TOKEN}`, ...(INBOX_OVERRIDE ? ["--var", `INBOX_MAX_PENDING:${INBOX_OVERRIDE}`] : [])];
+  // wrangler.toml's shard count, or the override with the same total phrase-list budget (the
+  // IndexShard's snippet and document caches are shares of a fixed total already).
+  const shardsDefault = tomlVar("INDEX_SHARDS");
+  const indexShards = INDEX_SHARDS_OVERRIDE ?? shardsDefault;
+  const phraseCacheMb = Math.ceil((tomlVar("INDEX_PHRASE_CACHE_MB") * shardsDefault) / indexShards);
+  if (INDEX_SHARDS_OVERRIDE !== undefined) {
+    extra.push("--var", `INDEX_SHARDS:${indexShards}`, "--var", `INDEX_PHRASE_CACHE_MB:${phraseCacheMb}`);
+    log(`search: INDEX_SHARDS ${shardsDefault} → ${indexShards}, INDEX_PHRASE_CACHE_MB → ${phraseCacheMb} (--var)`);
+  }
   const tc = Date.now();
   const corpus = loadCorpus();
   const gen = queryGenerator(corpus, 0xecc0);
@@ -1126,7 +1150,7 @@ async function searchPhase(opts: {
       overlap = { error: String(err instanceof Error ? err.message : err) };
       log(`search overlap@10 FAILED: ${overlap.error}`);
     }
-    return { readyMs, corpusMessages: corpus.length, vocabulary: gen.vocab.length, warmPosts: warmDocs.length, lag, bulk, search, overlap, docsInIndex: accepted.length };
+    return { readyMs, indexShards, phraseCacheMb, corpusMessages: corpus.length, vocabulary: gen.vocab.length, warmPosts: warmDocs.length, lag, bulk, search, overlap, docsInIndex: accepted.length };
   } finally {
     await stopServer(srv.proc);
   }
@@ -1643,6 +1667,11 @@ async function main() {
     };
     mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
     const jsonFile = path.join(ROOT, "bench/results", QUICK ? "quick.json.tmp" : "latest.json");
+    // A shard-count run (BENCH_INDEX_SHARDS) is kept across full runs; the page dates it.
+    if (!QUICK && existsSync(jsonFile)) {
+      const kept = JSON.parse(readFileSync(jsonFile, "utf8")).searchShards;
+      if (kept) (results as Record<string, unknown>).searchShards = kept;
+    }
     writeFileSync(jsonFile, JSON.stringify(results, null, 2) + "\n");
     log(`wrote ${path.relative(ROOT, jsonFile)}`);
     if (!QUICK) {
@@ -1708,7 +1737,7 @@ async function mainSearchOnly() {
       loadAverage1m: Object.fromEntries(Object.entries(loadAvg).map(([k, v]) => [k, round(v, 2)])),
       targets: searchTargets(searchRes),
     };
-    mergeSectionIntoLatest("search", search);
+    mergeSectionIntoLatest(INDEX_SHARDS_OVERRIDE === undefined ? "search" : "searchShards", search);
     logSearchTargets(search.targets);
   } finally {
     await stopAll();
@@ -1722,7 +1751,7 @@ async function mainSearchOnly() {
  * re-renders docs/BENCHMARKS.md; quick runs, or runs without a latest.json, write their section
  * to a file of their own instead.
  */
-function mergeSectionIntoLatest(name: "search" | "storage", section: { loadAverage1m: Record<string, number> }) {
+function mergeSectionIntoLatest(name: "search" | "searchShards" | "storage", section: { loadAverage1m: Record<string, number> }) {
   mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
   const latest = path.join(ROOT, "bench/results/latest.json");
   if (QUICK || !existsSync(latest)) {
@@ -1733,7 +1762,8 @@ function mergeSectionIntoLatest(name: "search" | "storage", section: { loadAvera
   }
   const r = JSON.parse(readFileSync(latest, "utf8"));
   r[name] = section;
-  for (const [k, v] of Object.entries(section.loadAverage1m)) r.loadAverage1m[k] = v;
+  // The shard-count run keeps its load averages in its own section (its labels are the main run's).
+  if (name !== "searchShards") for (const [k, v] of Object.entries(section.loadAverage1m)) r.loadAverage1m[k] = v;
   writeFileSync(latest, JSON.stringify(r, null, 2) + "\n");
   writeFileSync(path.join(ROOT, "docs/BENCHMARKS.md"), renderMarkdown(r));
   log(`merged the ${name} section into bench/results/latest.json; wrote docs/BENCHMARKS.md`);
@@ -1792,11 +1822,16 @@ function renderSearch(r: Results): { rows: string; detail: string; method: strin
   const o = S.overlap;
   const ov = typeof o?.mean === "number";
   const refRuns = (S.referenceRuns ?? []) as any[];
+  const shards = S.indexShards ?? 8;
+  const X = r.searchShards; // the same phase at another shard count (BENCH_INDEX_SHARDS), if run
   const rows = [
     `| **Search req/s** (GET /v1/search, ${n(s.distinctQueries)} distinct 1–2 word queries, limit 10, over ${n(S.docsInIndex)} docs) | ${s.okPerSec} req/s | ${s.bracketRefPerSec} req/s (refS1 ${s.refBeforePerSec}, refS2 ${s.refAfterPerSec}) | ${s.ratio.toFixed(3)} | ≥ 0.40 (over ≥ 50,000 docs) | ${yes(S.targets.searchRatio.met)} |`,
     `| — search latency p50 / p99; non-200 answers | ${s.p50Ms} ms / ${s.p99Ms} ms; ${s.nonOk} (${sc(s.statusCounts)}; errors ${s.errors}, timeouts ${s.timeouts}) | — | — | — | — |`,
     ...(s.zipf
       ? [`| — same queries drawn by Zipf(1) popularity instead of in rotation (informative: repeats hit the shards' answer caches); p50 / p99 | ${s.zipf.okPerSec} req/s; ${s.zipf.p50Ms} ms / ${s.zipf.p99Ms} ms | ${s.bracketRefPerSec} req/s | ${s.zipf.ratio.toFixed(3)} | (informative) | — |`]
+      : []),
+    ...(X
+      ? [`| — the rotation with INDEX_SHARDS=${X.indexShards} instead of ${shards} (informative, DESIGN §12: locally every shard shares one thread; a separate run) | ${X.search.okPerSec} req/s | ${X.search.bracketRefPerSec} req/s | ${X.search.ratio.toFixed(3)} | (informative) | — |`]
       : []),
     `| Documents in the index | ${n(S.docsInIndex)} (${n(b.accepted)} bulk + ${n(l.posts)} lag window + ${S.warmPosts} warm-up; spot check ${b.spotCheck.found}/${b.spotCheck.checked} findable) | — | — | ≥ 50,000 | ${yes(S.docsInIndex >= 50_000)} |`,
     `| Indexing throughput, end to end (first POST → last post findable by search) | ${b.indexedPerSec ?? "n/a"} docs/s (${n(b.accepted)} docs in ${b.endToEndS ?? "n/a"} s) | ${s.bracketRefPerSec} req/s | ${b.indexedPerSec ? (b.indexedPerSec / s.bracketRefPerSec).toFixed(3) : "n/a"} | — (informative) | — |`,
@@ -1806,13 +1841,18 @@ function renderSearch(r: Results): { rows: string; detail: string; method: strin
     `| overlap@10, sharded search vs single-index BM25 over the same ${ov ? n(o.singleIndexDocs) : "—"} docs | ${ov ? `${o.mean} (${o.queries} queries, min ${o.min}, ${o.perfect} perfect)` : `n/a (${o?.error ?? "not run"})`} | — | — | ≥ 0.8 | ${yes(S.targets.overlap.met)} |`,
   ].join("\n");
   const detail = [
-    `- Search phase${S.separateRun ? ` (run on its own with \`BENCH_ONLY=search\`, ${S.startedAt} – ${S.finishedAt}; the rest of this page comes from the run of ${r.startedAt})` : ""}: fresh EchoNet instance (ready in ${S.readyMs} ms), ${n(S.corpusMessages)} SpamAssassin messages as the base corpus (vocabulary ${n(S.vocabulary)} words).`,
+    `- Search phase${S.separateRun ? ` (run on its own with \`BENCH_ONLY=search\`, ${S.startedAt} – ${S.finishedAt}; the rest of this page comes from the run of ${r.startedAt})` : ""}: fresh EchoNet instance (ready in ${S.readyMs} ms; INDEX_SHARDS ${shards}), ${n(S.corpusMessages)} SpamAssassin messages as the base corpus (vocabulary ${n(S.vocabulary)} words).`,
     `  - Lag window: ${l.posts} posts at ${l.ratePerSec}/s (posted in ${l.postedInMs} ms, ${l.latePosts} sent > 100 ms late, ${l.retries} retries, other statuses ${sc(l.otherStatuses)}); every ${l.sampleEvery}th polled every ${l.pollMs} ms; ${l.notIndexedWithin120s} not indexed within 120 s. Mean 202 → findable ${l.indexed.meanMs} ms.`,
     `  - Bulk: ${n(b.sent)} of ${n(b.target - (S.docsInIndex - b.accepted))} posts sent${b.hitCap ? ` (stopped at the ${b.capS} s posting cap)` : ""} with ${b.concurrency} in flight; ${n(b.accepted)} answered 202 in ${b.postingS} s; ${b.failedOrRejected} failed or rejected; everything final ${b.finalDrainMs === null ? "NOT within the cap" : `${b.finalDrainMs} ms after the last POST`}; ${b.probesFound}/${b.probes} probe posts findable (202 → findable p50 ${b.probeLag.p50Ms} ms, p99 ${b.probeLag.p99Ms} ms, max ${b.probeLag.maxMs} ms: with the intake saturated this is queueing, not the steady-rate lag above).`,
     `  - Search load: ${s.requests} requests in ${s.durationS} s over ${s.connections} connections (each query used ~${s.requestsPerQuery}× in the window); of 100 sampled queries ${s.resultSizes.empty} had no hit and ${s.resultSizes.full} filled all 10 slots (mean ${s.resultSizes.mean} results). Examples: ${s.exampleQueries.map((q: string) => `\`${q}\``).join(", ")}.`,
     ...(s.windowCaches
       ? [
           `  - IndexShard caches over the measured window (GET /v1/admin/index, all shards): answers ${s.windowCaches.answer.hits} hits / ${s.windowCaches.answer.misses} misses (${s.windowCaches.answer.hitRate}); per-phrase score lists ${s.windowCaches.phrase.hits} / ${s.windowCaches.phrase.misses} (${s.windowCaches.phrase.hitRate}; a miss is one FTS5 bm25() pass over the phrase's rows; ${round(s.windowCaches.phrase.bytesAfter / 2 ** 20, 1)} MB held after); snippets ${s.windowCaches.snippet.hits} / ${s.windowCaches.snippet.misses} (${s.windowCaches.snippet.hitRate}); documents ${s.windowCaches.doc.hits} / ${s.windowCaches.doc.misses} (${s.windowCaches.doc.hitRate}).`,
+        ]
+      : []),
+    ...(X
+      ? [
+          `  - Shard count (informative, DESIGN §12): the same phase with INDEX_SHARDS=${X.indexShards} (phrase lists up to ${X.phraseCacheMb} MB a shard, the same total; snippet and document caches are shares of a fixed total), run on its own with \`BENCH_ONLY=search BENCH_INDEX_SHARDS=${X.indexShards}\` (${X.startedAt} – ${X.finishedAt}): rotation ${X.search.okPerSec} req/s against ${X.search.bracketRefPerSec} → ${X.search.ratio.toFixed(3)}; Zipf ${X.search.zipf.ratio.toFixed(3)}; overlap@10 ${X.overlap?.mean ?? "n/a"}; p50 / p99 ${X.search.p50Ms} / ${X.search.p99Ms} ms${X.search.windowCaches ? `; bm25() list builds in the window ${n(X.search.windowCaches.phrase.misses)}${s.windowCaches ? ` (${n(s.windowCaches.phrase.misses)} at ${shards} shards)` : ""}` : ""}. Locally every shard runs on the one workerd thread, so each query pays every shard's fixed work (its RPC, a bm25() pass per new phrase, its top k) in series; on Cloudflare the shards run apart (DECISIONS 177).`,
         ]
       : []),
     `  - Reference runs bracketing the search load: ${refRuns.map((x) => `${x.label} ${x.okPerSec}/s (p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms)`).join(", ")}.`,

@@ -13,14 +13,17 @@ import { abortSelf } from "./fault-reset";
 import { FifoCache, Lru } from "../lib/lru";
 import { intersectScores, phraseBytes, phraseScores, topWithTies, type PhraseScores } from "../search/phrase-scores";
 
-/** Cached shard answers (≤ 11 rows each, a few KB) and snippets (≤ ~300 bytes each). */
+/** Cached shard answers (≤ 11 rows each, a few KB): one entry a query, whatever the shard count. */
 const ANSWER_CACHE_MAX = 2_000;
-const SNIPPET_CACHE_MAX = 10_000;
 /**
- * Documents' result fields by rowid (≈ 300 bytes each), written through at insert: the newest
- * DOC_CACHE_MAX documents of the shard, plus older ones a ranking picked since.
+ * Snippets (≤ ~300 bytes each) and documents' result fields by rowid (≈ 300 bytes each; written
+ * through at insert: the newest of the shard, plus older ones a ranking picked since). Both hold
+ * rows, so a shard keeps its share of a deployment-wide budget, as it holds its share of the
+ * corpus: 10,000 each at the default INDEX_SHARDS of 8.
  */
-const DOC_CACHE_MAX = 10_000;
+const SNIPPET_CACHE_TOTAL = 80_000;
+const DOC_CACHE_TOTAL = 80_000;
+const shareOf = (total: number, shards: number) => Math.max(1_000, Math.ceil(total / shards));
 
 // Segment merging. FTS5 writes each insert batch as a new segment and merges them only a few at
 // a time (automerge), so a shard fed in small batches holds many; every term lookup opens an
@@ -157,27 +160,31 @@ export class IndexShard extends DurableObject<Env> {
    * by query, and snippets by (match, row). Repeated searches then cost no FTS5 work.
    */
   private readonly answers = new Lru<string, ShardAnswer>(ANSWER_CACHE_MAX);
-  private readonly snippetCache = new FifoCache<string, string>(SNIPPET_CACHE_MAX);
+  private readonly snippetCache: FifoCache<string, string>;
   /**
    * Result fields by rowid, set at insert, on a read miss and (the newest) when an instance
    * starts. A post never changes; its delete drops the entry (SQLite may give a deleted last
    * rowid to the next insert).
    */
-  private readonly docCache = new FifoCache<number, Doc>(DOC_CACHE_MAX);
+  private readonly docCache: FifoCache<number, Doc>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    const shards = getConfig(env).INDEX_SHARDS;
+    this.snippetCache = new FifoCache<string, string>(shareOf(SNIPPET_CACHE_TOTAL, shards));
+    const docCacheMax = shareOf(DOC_CACHE_TOTAL, shards);
+    this.docCache = new FifoCache<number, Doc>(docCacheMax);
     // INDEX_PHRASE_CACHE_MB (16): at 12 bytes a (phrase, row) pair, 16 MB holds ~1.4 million —
     // at 6,000 documents a shard, several thousand distinct words' lists.
     this.phrases = new Lru<string, PhraseScores>(getConfig(env).INDEX_PHRASE_CACHE_MB << 20, phraseBytes);
     ctx.blockConcurrencyWhile(async () => {
       migrate(this.sql, MIGRATIONS);
       this.docCount = one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM docs"))!.n;
-      // The document cache holds the newest DOC_CACHE_MAX documents, as the write-through at
+      // The document cache holds the shard's newest documents, as the write-through at
       // insert leaves it: a new instance (after a restart or an eviction) loads them in one
       // scan of the primary key, oldest first so that the FIFO forgets the oldest first.
-      const newest = this.sql.exec<DocRow>(`SELECT ${DOC_COLUMNS} FROM docs d ORDER BY d.rowid DESC LIMIT ?`, DOC_CACHE_MAX).toArray();
+      const newest = this.sql.exec<DocRow>(`SELECT ${DOC_COLUMNS} FROM docs d ORDER BY d.rowid DESC LIMIT ?`, docCacheMax).toArray();
       for (let i = newest.length - 1; i >= 0; i--) this.docCache.set(newest[i]!.rowid, docOf(newest[i]!));
     });
   }
