@@ -3,15 +3,14 @@
 // payouts and timers later) into signed sys.* events that travel the same path as every other
 // event: EventShard → witnesses → Sequencer → block. One key, one event: issuing the same key
 // again returns the event already made.
-import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { getConfig } from "../lib/config";
 import { eventIdOf, signEvent } from "../lib/events";
 import { sha256HexSync } from "../lib/hash";
 import type { SystemKind } from "../schemas/events";
 import { shardFor } from "../workers/shards";
-import { migrate, one } from "./sqlite";
-import { loadOrCreateIdentity } from "./identity";
+import { one } from "./sqlite";
+import { SigningObject } from "./identity";
 import { abortSelf } from "./fault-reset";
 
 const MIGRATIONS = [
@@ -27,27 +26,9 @@ const MIGRATIONS = [
 
 const RETRY_MS = 1000;
 
-export class SystemIssuer extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
-  private did = "";
-  private publicKey = "";
-  private privateKey!: CryptoKey;
-
+export class SystemIssuer extends SigningObject {
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.sql = ctx.storage.sql;
-    ctx.blockConcurrencyWhile(async () => {
-      migrate(this.sql, MIGRATIONS);
-      // Provisioning is idempotent: the key is made once and lives only in this DO.
-      const id = await loadOrCreateIdentity(this.sql);
-      this.did = id.did;
-      this.publicKey = id.publicKey;
-      this.privateKey = id.privateKey;
-    });
-  }
-
-  async identity(): Promise<{ did: string; publicKey: string }> {
-    return { did: this.did, publicKey: this.publicKey };
+    super(ctx, env, MIGRATIONS);
   }
 
   /** Issues (or finds) the system event for `body.key`; normally resolves once it is recorded. */

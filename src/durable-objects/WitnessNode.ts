@@ -1,7 +1,6 @@
 // WitnessNode: one hosted witness. It generates its Ed25519 key on first use and keeps it in
 // its own SQLite; it validates events in batches and signs one attestation per event, ever:
 // a redelivered event gets the stored attestation back, never a second one.
-import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { getConfig } from "../lib/config";
 import { sign } from "../lib/crypto";
@@ -9,8 +8,8 @@ import { toBase64Url } from "../lib/encoding";
 import { attestationPayload } from "../lib/committee";
 import { validateForAttestation } from "../witness/checks";
 import type { Attestation } from "../schemas/api";
-import { migrate, one } from "./sqlite";
-import { loadOrCreateIdentity } from "./identity";
+import { one } from "./sqlite";
+import { SigningObject } from "./identity";
 import { abortSelf } from "./fault-reset";
 
 const MIGRATIONS = [
@@ -35,27 +34,9 @@ export interface AttestRequest {
   intakeAt: number;
 }
 
-export class WitnessNode extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
-  private did = "";
-  private publicKey = "";
-  private privateKey!: CryptoKey;
-
+export class WitnessNode extends SigningObject {
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.sql = ctx.storage.sql;
-    ctx.blockConcurrencyWhile(async () => {
-      migrate(this.sql, MIGRATIONS);
-      // Provisioning is idempotent: the key is made once and lives only in this DO.
-      const id = await loadOrCreateIdentity(this.sql);
-      this.did = id.did;
-      this.publicKey = id.publicKey;
-      this.privateKey = id.privateKey;
-    });
-  }
-
-  async identity(): Promise<{ did: string; publicKey: string }> {
-    return { did: this.did, publicKey: this.publicKey };
+    super(ctx, env, MIGRATIONS);
   }
 
   /** One attestation per request, in order. Validation and signing happen before any write. */

@@ -1,10 +1,12 @@
 // A DO's own Ed25519 identity (witnesses, the system issuer): made once on first use, kept
 // only in the DO's SQLite `identity` table (singleton, did, public_key, pkcs8), which the
 // owner's migrations create.
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
 import { generateEd25519, importEd25519Private } from "../lib/crypto";
 import { didKeyFromPublicKey } from "../lib/did";
 import { toBase64Url } from "../lib/encoding";
-import { one } from "./sqlite";
+import { migrate, one } from "./sqlite";
 
 export interface DoIdentity {
   did: string;
@@ -27,4 +29,32 @@ export async function loadOrCreateIdentity(sql: SqlStorage): Promise<DoIdentity>
     publicKey: toBase64Url(new Uint8Array(row.public_key)),
     privateKey: await importEd25519Private(new Uint8Array(row.pkcs8)),
   };
+}
+
+/**
+ * A Durable Object that signs as itself: it runs its migrations (which must create the
+ * `identity` table) and loads or makes its key before any request, and answers `identity()`.
+ * Provisioning is idempotent: the key is made once and lives only in this DO.
+ */
+export abstract class SigningObject extends DurableObject<Env> {
+  protected readonly sql: SqlStorage;
+  protected did = "";
+  protected publicKey = "";
+  protected privateKey!: CryptoKey;
+
+  constructor(ctx: DurableObjectState, env: Env, migrations: string[]) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    ctx.blockConcurrencyWhile(async () => {
+      migrate(this.sql, migrations);
+      const id = await loadOrCreateIdentity(this.sql);
+      this.did = id.did;
+      this.publicKey = id.publicKey;
+      this.privateKey = id.privateKey;
+    });
+  }
+
+  async identity(): Promise<{ did: string; publicKey: string }> {
+    return { did: this.did, publicKey: this.publicKey };
+  }
 }
