@@ -805,12 +805,6 @@ async function overlapAt10(base: string, docs: { id: string; title: string | nul
   }
 }
 
-/**
- * The search phase, on its own fresh EchoNet instance: (1) index lag under a steady post rate,
- * (2) bulk indexing of D.searchDocs corpus posts through POST /v1/events (throughput to
- * indexed), (3) search req/s with autocannon, bracketed by two reference runs, (4) overlap@10
- * against a single-index BM25 over the same documents.
- */
 /** A numeric `[vars]` value of wrangler.toml (`NAME = 123`). */
 function tomlVar(name: string): number {
   const m = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8").match(new RegExp(`^${name}\\s*=\\s*(\\d+)\\s*$`, "m"));
@@ -818,6 +812,12 @@ function tomlVar(name: string): number {
   return Number(m[1]);
 }
 
+/**
+ * The search phase, on its own fresh EchoNet instance: (1) index lag under a steady post rate,
+ * (2) bulk indexing of D.searchDocs corpus posts through POST /v1/events (throughput to
+ * indexed), (3) search req/s with autocannon, bracketed by two reference runs, (4) overlap@10
+ * against a single-index BM25 over the same documents.
+ */
 async function searchPhase(opts: {
   configFile: string;
   tmp: string;

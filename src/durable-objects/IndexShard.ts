@@ -171,13 +171,13 @@ export class IndexShard extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    const shards = getConfig(env).INDEX_SHARDS;
-    this.snippetCache = new FifoCache<string, string>(shareOf(SNIPPET_CACHE_TOTAL, shards));
-    const docCacheMax = shareOf(DOC_CACHE_TOTAL, shards);
+    const config = getConfig(env);
+    this.snippetCache = new FifoCache<string, string>(shareOf(SNIPPET_CACHE_TOTAL, config.INDEX_SHARDS));
+    const docCacheMax = shareOf(DOC_CACHE_TOTAL, config.INDEX_SHARDS);
     this.docCache = new FifoCache<number, Doc>(docCacheMax);
     // INDEX_PHRASE_CACHE_MB (16): at 12 bytes a (phrase, row) pair, 16 MB holds ~1.4 million —
     // at 6,000 documents a shard, several thousand distinct words' lists.
-    this.phrases = new Lru<string, PhraseScores>(getConfig(env).INDEX_PHRASE_CACHE_MB << 20, phraseBytes);
+    this.phrases = new Lru<string, PhraseScores>(config.INDEX_PHRASE_CACHE_MB << 20, phraseBytes);
     ctx.blockConcurrencyWhile(async () => {
       migrate(this.sql, MIGRATIONS);
       this.docCount = one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM docs"))!.n;
