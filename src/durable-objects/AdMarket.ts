@@ -100,7 +100,8 @@ export class AdMarket extends DurableObject<Env> {
   private byTag = new Map<string, Mem[]>();
   private runOfNetwork: Mem[] = [];
   private dirty = true;
-  private key: Promise<CryptoKey> | null = null;
+  /** The imported token key, once read: the key itself, never the pending read (DECISIONS 175). */
+  private key: CryptoKey | null = null;
   private refillsInFlight = 0;
   private readonly refillWaiting = new Map<string, { spent: boolean; need: bigint }>();
 
@@ -255,14 +256,8 @@ export class AdMarket extends DurableObject<Env> {
 
   // ---- helpers ----
 
-  private tokenKey(): Promise<CryptoKey> {
-    this.key ??= this.env.AD_MARKET.getByName(AD_KEYRING)
-      .tokenSecret()
-      .then((s) => importTokenKey(s))
-      .catch((err) => {
-        this.key = null;
-        throw err;
-      });
+  private async tokenKey(): Promise<CryptoKey> {
+    this.key ??= await importTokenKey(await this.env.AD_MARKET.getByName(AD_KEYRING).tokenSecret());
     return this.key;
   }
 
